@@ -1,0 +1,73 @@
+// The canonical squared distance and the rounding-error bounds that let faster forms defer to it.
+//
+// Every exact strategy labels a point with the centre of smallest *canonical* distance, ties to
+// the lowest index. The summation order below is part of the exactness contract (DESIGN.md, rule
+// 1): eight interleaved partial sums (dimension j feeds partial j % 8), combined by a fixed tree.
+// It maps onto one AVX register of floats or two of doubles without reassociation, so the compiler
+// may vectorise it and still produce these exact bits.
+#pragma once
+
+#include <Eigen/Core>
+#include <limits>
+
+namespace km::detail {
+
+inline constexpr int distance_lanes = 8;
+
+template <typename Scalar>
+inline Scalar squared_distance(const Scalar* a, const Scalar* b, Eigen::Index d) noexcept {
+  Scalar partial[distance_lanes] = {};
+  Eigen::Index j = 0;
+  for (; j + distance_lanes <= d; j += distance_lanes) {
+    for (int lane = 0; lane < distance_lanes; ++lane) {
+      const Scalar diff = a[j + lane] - b[j + lane];
+      partial[lane] += diff * diff;
+    }
+  }
+  for (int lane = 0; j + lane < d; ++lane) {
+    const Scalar diff = a[j + lane] - b[j + lane];
+    partial[lane] += diff * diff;
+  }
+  return ((partial[0] + partial[1]) + (partial[2] + partial[3])) +
+         ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+}
+
+/// Index of the canonically nearest of `count` centres listed in `candidates` (ascending indices),
+/// ties to the lowest index; `distance` receives its canonical squared distance.
+template <typename Scalar, typename CentreRow>
+inline int nearest_of(const Scalar* point, const int* candidates, int count, CentreRow centre_row,
+                      Eigen::Index d, Scalar& distance) noexcept {
+  int best = candidates[0];
+  Scalar best_distance = squared_distance(point, centre_row(best), d);
+  for (int i = 1; i < count; ++i) {
+    const Scalar dist = squared_distance(point, centre_row(candidates[i]), d);
+    if (dist < best_distance) {  // strict: an equal distance keeps the lower index
+      best_distance = dist;
+      best = candidates[i];
+    }
+  }
+  distance = best_distance;
+  return best;
+}
+
+/// Rounding-error bounds in precision Scalar for sums of d terms (Higham, "Accuracy and Stability
+/// of Numerical Algorithms", ch. 3). A length-d sum of non-negative terms, or a dot product,
+/// computed in any order (with or without FMA) is off by at most gamma_d = d*u/(1 - d*u) times
+/// the sum of the magnitudes involved. We round every count up by a fixed slack (16 operations)
+/// so that the few extra roundings of the expressions that *use* a bound are covered too.
+template <typename Scalar>
+struct error_bound {
+  /// Relative bound for a sum over d dimensions plus a handful of further operations.
+  static Scalar relative(Eigen::Index d) noexcept {
+    const Scalar u = std::numeric_limits<Scalar>::epsilon() / 2;
+    const Scalar m = static_cast<Scalar>(d + 16) * u;
+    return m < Scalar(0.5) ? m / (1 - m) * Scalar(1.01) : std::numeric_limits<Scalar>::infinity();
+  }
+  /// Absolute slack for underflow: each product that lands in the subnormal range may lose up to
+  /// half the smallest subnormal. Eight per dimension covers every form we compare.
+  static Scalar absolute(Eigen::Index d) noexcept {
+    return static_cast<Scalar>(8 * d + 64) * std::numeric_limits<Scalar>::denorm_min();
+  }
+};
+
+}  // namespace km::detail

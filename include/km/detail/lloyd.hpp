@@ -1,0 +1,58 @@
+// The Lloyd iteration shared by every strategy: assign, update, repeat. A strategy only supplies
+// the assignment pass; everything that decides the result's bits beyond the labels (update,
+// empty clusters, inertia, stopping) lives here once.
+#pragma once
+
+#include <utility>
+
+#include "../options.hpp"
+#include "../result.hpp"
+#include "points.hpp"
+#include "update.hpp"
+
+namespace km::detail {
+
+/// Strategy requirements (the policy of km::kmeans<Strategy>): a member template
+/// `Strategy::assigner<Scalar>`, constructible from `const points_view<Scalar>&` (built once per
+/// fit; it may index the points, e.g. into a tree, and keeps the view), with
+/// `Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels)` that
+/// writes into labels[i] the canonically nearest centre of point i (ties to the lowest index) and
+/// returns how many labels it changed. Labels start at -1, so the first pass changes all of them.
+template <typename Strategy, typename Scalar>
+result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centres,
+                     const options& opts) {
+  const Eigen::Index n = points.rows();
+  typename Strategy::template assigner<Scalar> assign(points);
+  centre_update<Scalar> update(n, static_cast<int>(centres.rows()), points.cols());
+  row_matrix<Scalar> next(centres.rows(), centres.cols());
+
+  result<Scalar> out;
+  out.labels = Eigen::VectorXi::Constant(n, -1);
+  bool within_tolerance = false;
+  bool stop_requested = false;
+  for (;;) {
+    const Eigen::Index changed = assign(centres, out.labels);
+    ++out.iterations;
+    const bool last =
+        changed == 0 || out.iterations == opts.max_iterations || within_tolerance || stop_requested;
+    iteration_report report;
+    report.iteration = out.iterations;
+    report.labels_changed = changed;
+    if (last) {
+      report.inertia = inertia(points, out.labels, centres);
+      out.inertia = static_cast<Scalar>(report.inertia);
+      out.converged = changed == 0 || within_tolerance;
+      if (opts.on_iteration) opts.on_iteration(report);
+      break;
+    }
+    report.inertia = update(points, out.labels, centres, next);
+    report.centre_shift = centre_shift(centres, next);
+    std::swap(centres, next);
+    within_tolerance = opts.tolerance > 0 && report.centre_shift <= opts.tolerance;
+    if (opts.on_iteration && !opts.on_iteration(report)) stop_requested = true;
+  }
+  out.centers = std::move(centres);
+  return out;
+}
+
+}  // namespace km::detail

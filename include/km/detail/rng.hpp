@@ -1,0 +1,42 @@
+// Seeded randomness with our own mapping from the engine's raw 64-bit output, so that the same
+// seed gives the same draws on every standard library (std::uniform_*_distribution does not).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+
+namespace km::detail {
+
+class rng {
+ public:
+  explicit rng(std::uint64_t seed) : engine_(seed) {}
+
+  /// Uniform integer in [0, bound), bound >= 1: rejection of the top partial range, unbiased.
+  std::uint64_t index(std::uint64_t bound) {
+    const std::uint64_t excess = (std::uint64_t(0) - bound) % bound;  // 2^64 mod bound
+    const std::uint64_t limit = std::uint64_t(0) - excess;  // a multiple of bound (mod 2^64)
+    for (;;) {
+      const std::uint64_t draw = engine_();
+      if (excess == 0 || draw < limit) return draw % bound;
+    }
+  }
+
+  /// Uniform double in [0, 1) with 53 random bits.
+  double unit() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+
+  /// Standard normal deviate (Box-Muller, one of the pair discarded to keep the state simple).
+  /// std::log and std::cos make these reproducible per platform, not across platforms; only
+  /// data generators use them, never the clustering itself.
+  double normal() {
+    const double two_pi = 6.283185307179586476925286766559;
+    const double u1 = 1.0 - unit();  // (0, 1]: log stays finite
+    const double u2 = unit();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(two_pi * u2);
+  }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+}  // namespace km::detail

@@ -1,0 +1,47 @@
+// km::naive: the seed text's loops, written plainly. Every point is measured against every centre
+// with the canonical distance; it defines the answer every other exact strategy must reproduce.
+#pragma once
+
+#include <Eigen/Core>
+
+#include "detail/distance.hpp"
+#include "detail/points.hpp"
+
+namespace km {
+
+/// Reference strategy: O(n k d) per pass, no extra memory. Best only for tiny data.
+struct naive {
+  template <typename Scalar>
+  class assigner {
+   public:
+    explicit assigner(const detail::points_view<Scalar>& points) : points_(points) {}
+
+    Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const Eigen::Index d = points_.cols();
+      const int k = static_cast<int>(centres.rows());
+      Eigen::Index changed = 0;
+      for (Eigen::Index i = 0; i < points_.rows(); ++i) {
+        const Scalar* point = points_.row(i).data();
+        int best = 0;
+        Scalar best_distance = detail::squared_distance(point, centres.row(0).data(), d);
+        for (int c = 1; c < k; ++c) {
+          const Scalar distance = detail::squared_distance(point, centres.row(c).data(), d);
+          if (distance < best_distance) {  // strict: ties keep the lower index
+            best_distance = distance;
+            best = c;
+          }
+        }
+        if (labels[i] != best) {
+          labels[i] = best;
+          ++changed;
+        }
+      }
+      return changed;
+    }
+
+   private:
+    detail::points_view<Scalar> points_;
+  };
+};
+
+}  // namespace km

@@ -1,0 +1,20 @@
+// What a fit returns.
+#pragma once
+
+#include <Eigen/Core>
+
+namespace km {
+
+template <typename Scalar>
+using row_matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+template <typename Scalar>
+struct result {
+  Eigen::VectorXi labels;      ///< n entries in [0, k): the nearest centre of each point
+  row_matrix<Scalar> centers;  ///< k x d
+  Scalar inertia = 0;          ///< sum of squared distances of the points to their centre
+  int iterations = 0;          ///< assignment passes run
+  bool converged = false;      ///< a pass changed no label, or the shift fell within tolerance
+};
+
+}  // namespace km

@@ -1,0 +1,118 @@
+// km::vectorised: blocks of points against all centres through Eigen's matrix product, using
+// |x - c|^2 = |x|^2 - 2 x.c + |c|^2, then the exactness check of DESIGN.md rule 3.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "detail/distance.hpp"
+#include "detail/points.hpp"
+
+namespace km {
+
+/// The expanded form is fast (a matrix product) but rounds differently from the canonical
+/// distance, and it loses accuracy when |x| and |c| are large next to |x - c|. Each distance is
+/// therefore only trusted up to a rigorous error margin; every centre whose interval overlaps the
+/// best one's is re-decided with the canonical distance. Memory beside the data: n point norms and
+/// one block x k product buffer, never n x k.
+struct vectorised {
+  template <typename Scalar>
+  class assigner {
+   public:
+    explicit assigner(const detail::points_view<Scalar>& points)
+        : points_(points), point_norms_(points.rowwise().squaredNorm()) {
+      const Scalar limit = std::numeric_limits<Scalar>::max() / 16;
+      norms_usable_ = (point_norms_.array() <= limit).all();  // also false for inf / NaN
+    }
+
+    Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const Eigen::Index n = points_.rows();
+      const Eigen::Index d = points_.cols();
+      const int k = static_cast<int>(centres.rows());
+      // Keep the product block near 256 KiB whatever k is, and at least 64 rows for the GEMM.
+      const Eigen::Index block = std::clamp<Eigen::Index>((Eigen::Index(1) << 15) / k, 64, 2048);
+      products_.resize(std::min(block, n), k);
+      candidates_.resize(static_cast<std::size_t>(k));
+
+      const Scalar relative = detail::error_bound<Scalar>::relative(d);
+      const Scalar absolute = detail::error_bound<Scalar>::absolute(d);
+      centre_norms_ = centres.rowwise().squaredNorm();
+      const Scalar limit = std::numeric_limits<Scalar>::max() / 16;
+      const bool fast =
+          norms_usable_ && std::isfinite(relative) && (centre_norms_.array() <= limit).all();
+      // The margin of centre c for point x: 4 * relative * (|x|^2 + |c|^2) + absolute. It bounds
+      // the error of the expanded form plus that of the canonical form (both <= about d u times
+      // |x|^2 + |c|^2, since |x - c|^2 <= 2 (|x|^2 + |c|^2)), with room for the few roundings
+      // of the comparisons themselves. The point's share is the same for every centre.
+      centre_margins_ = (4 * relative) * centre_norms_;
+
+      Eigen::Index changed = 0;
+      for (Eigen::Index start = 0; start < n; start += block) {
+        const Eigen::Index rows = std::min(block, n - start);
+        if (fast) {
+          products_.topRows(rows).noalias() = points_.middleRows(start, rows) * centres.transpose();
+        }
+        for (Eigen::Index r = 0; r < rows; ++r) {
+          const Eigen::Index i = start + r;
+          const int label =
+              fast ? nearest(i, r, centres, relative, absolute) : nearest_canonical(i, centres);
+          if (labels[i] != label) {
+            labels[i] = label;
+            ++changed;
+          }
+        }
+      }
+      return changed;
+    }
+
+   private:
+    /// Expanded-form screening of point i (row r of the product block), canonical decision only
+    /// among the centres the margins cannot tell apart.
+    int nearest(Eigen::Index i, Eigen::Index r, const row_matrix<Scalar>& centres, Scalar relative,
+                Scalar absolute) {
+      const int k = static_cast<int>(centres.rows());
+      Scalar* score = products_.row(r).data();  // x.c in, |c|^2 - 2 x.c out (|x|^2 cancels)
+      Scalar best_upper = std::numeric_limits<Scalar>::infinity();
+      for (int c = 0; c < k; ++c) {
+        score[c] = centre_norms_[c] - 2 * score[c];
+        best_upper = std::min(best_upper, score[c] + centre_margins_[c]);
+      }
+      const Scalar threshold = best_upper + 2 * (4 * relative * point_norms_[i] + absolute);
+      int count = 0;
+      for (int c = 0; c < k; ++c) {
+        if (!(score[c] - centre_margins_[c] > threshold))
+          candidates_[static_cast<std::size_t>(count++)] = c;
+      }
+      if (count == 1) return candidates_[0];
+      Scalar distance;
+      return detail::nearest_of(
+          points_.row(i).data(), candidates_.data(), count,
+          [&centres](int c) { return centres.row(c).data(); }, points_.cols(), distance);
+    }
+
+    /// Used when the norms are too large for the expanded form (huge offsets): plain canonical.
+    int nearest_canonical(Eigen::Index i, const row_matrix<Scalar>& centres) {
+      const int k = static_cast<int>(centres.rows());
+      for (int c = 0; c < k; ++c)
+        candidates_[static_cast<std::size_t>(c)] = c;
+      Scalar distance;
+      return detail::nearest_of(
+          points_.row(i).data(), candidates_.data(), k,
+          [&centres](int c) { return centres.row(c).data(); }, points_.cols(), distance);
+    }
+
+    detail::points_view<Scalar> points_;
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;
+    bool norms_usable_ = false;
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_norms_;
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_margins_;
+    row_matrix<Scalar> products_;
+    std::vector<int> candidates_;
+  };
+};
+
+}  // namespace km
