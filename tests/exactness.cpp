@@ -1,0 +1,103 @@
+// The exactness contract of DESIGN.md: every exact strategy returns what km::naive returns, bit for
+// bit, on data built to break it.
+#include <catch2/catch.hpp>
+
+#include "data.hpp"
+
+using namespace km_tests;
+
+namespace {
+
+template <typename Scalar>
+void check_all_strategies(const matrix<Scalar>& points, const km::options& opts,
+                          const matrix<Scalar>* initial = nullptr) {
+  {
+    INFO("strategy vectorised");
+    require_same_as_naive<km::vectorised>(points, opts, initial);
+  }
+  {
+    INFO("strategy kd_tree");
+    require_same_as_naive<km::kd_tree>(points, opts, initial);
+  }
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("every exact strategy equals naive on adversarial data", "[exactness]", float,
+                   double) {
+  for (const auto& data : adversarial_cases<TestType>()) {
+    for (const auto init :
+         {km::init_method::first_k, km::init_method::random, km::init_method::kmeans_plus_plus}) {
+      INFO(data.name << ", init " << static_cast<int>(init));
+      km::options opts;
+      opts.k = data.k;
+      opts.init = init;
+      opts.seed = 17;
+      opts.max_iterations = 60;
+      check_all_strategies(data.points, opts);
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("every exact strategy equals naive when clusters empty", "[exactness]", float,
+                   double) {
+  // Two of the given centres lie far from every point: their clusters are empty after the first
+  // pass and the shared relocation rule must act identically for every strategy.
+  const matrix<TestType> points = blobs<TestType>(300, 3, 3, 0.8, 21);
+  matrix<TestType> initial = points.topRows(5);
+  initial.row(1).setConstant(TestType(500));
+  initial.row(3).setConstant(TestType(-500));
+  km::options opts;
+  opts.k = 5;
+  check_all_strategies(points, opts, &initial);
+}
+
+TEMPLATE_TEST_CASE("every exact strategy equals naive from centres on exact ties", "[exactness]",
+                   float, double) {
+  // Points on the mirror line x0 = 0, centres mirrored across it: every point is equidistant from
+  // each mirrored pair, so the lower index must win everywhere.
+  const matrix<TestType> points = mirror<TestType>(200);
+  matrix<TestType> initial(4, 2);
+  initial << -2, 3, 2, 3, -2, 8, 2, 8;
+  km::options opts;
+  opts.k = 4;
+  check_all_strategies(points, opts, &initial);
+}
+
+TEMPLATE_TEST_CASE("every exact strategy equals naive with tolerance and iteration caps",
+                   "[exactness]", float, double) {
+  const matrix<TestType> points = blobs<TestType>(3000, 4, 12, 2.5, 22);
+  km::options opts;
+  opts.k = 12;
+  opts.seed = 5;
+  for (const int cap : {1, 2, 5}) {
+    INFO("max_iterations " << cap);
+    opts.max_iterations = cap;
+    check_all_strategies(points, opts);
+  }
+  opts.max_iterations = 300;
+  opts.tolerance = 1e-2;
+  check_all_strategies(points, opts);
+}
+
+TEMPLATE_TEST_CASE("every exact strategy equals naive on many random configurations", "[exactness]",
+                   float, double) {
+  // Random shapes, spreads and k, with coordinates rounded to a coarse grid half the time so
+  // that ties are frequent.
+  km::detail::rng random(99);
+  for (int trial = 0; trial < 40; ++trial) {
+    const auto n = static_cast<Eigen::Index>(20 + random.index(400));
+    const auto d = static_cast<Eigen::Index>(1 + random.index(12));
+    const int k = static_cast<int>(
+        1 + random.index(static_cast<std::uint64_t>(std::min<Eigen::Index>(n, 24))));
+    matrix<TestType> points =
+        blobs<TestType>(n, d, 1 + static_cast<int>(random.index(6)), 0.2 + 3 * random.unit(),
+                        1000 + static_cast<std::uint64_t>(trial));
+    if (trial % 2 == 0) points = points.array().round().matrix();
+    INFO("trial " << trial << ": n " << n << ", d " << d << ", k " << k);
+    km::options opts;
+    opts.k = k;
+    opts.seed = static_cast<std::uint64_t>(trial);
+    check_all_strategies(points, opts);
+  }
+}

@@ -1,0 +1,20 @@
+// The second translation unit of headers_once.cpp.
+#include <km/blobs.hpp>
+#include <km/invalid_input.hpp>
+#include <km/kd_tree.hpp>
+#include <km/kmeans.hpp>
+#include <km/naive.hpp>
+#include <km/options.hpp>
+#include <km/result.hpp>
+#include <km/vectorised.hpp>
+#include <km/version.hpp>
+
+#include <km/blobs.hpp>
+#include <km/kmeans.hpp>
+
+int fit_in_second_unit() {
+  auto data = km::make_blobs<double>(40, 2, 2, 0.1, 3);
+  km::options opts;
+  opts.k = 2;
+  return km::kmeans<km::naive>(opts).fit(data.points).iterations;
+}

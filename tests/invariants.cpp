@@ -1,0 +1,151 @@
+// Properties every fit must have, whatever the strategy.
+#include <limits>
+
+#include <catch2/catch.hpp>
+
+#include "data.hpp"
+
+using namespace km_tests;
+
+namespace {
+
+template <typename Strategy, typename Scalar>
+km::result<Scalar> fit_traced(const matrix<Scalar>& points, const km::options& opts,
+                              std::vector<trace_entry>& trace) {
+  return traced_fit<Strategy, Scalar>(points, opts, nullptr, trace);
+}
+
+/// Checks the invariants of a converged fit: labels in range and nearest, centres the means of
+/// their points (computed here independently in long double), inertia their summed distance.
+template <typename Scalar>
+void check_converged_fit(const matrix<Scalar>& points, const km::result<Scalar>& r, int k) {
+  const Eigen::Index n = points.rows();
+  const Eigen::Index d = points.cols();
+  REQUIRE(r.labels.size() == n);
+  REQUIRE(r.centers.rows() == k);
+  REQUIRE(r.centers.cols() == d);
+  REQUIRE(r.labels.minCoeff() >= 0);
+  REQUIRE(r.labels.maxCoeff() < k);
+
+  const long double eps = std::numeric_limits<Scalar>::epsilon();
+  // Squared distances below the smallest normal Scalar lose their relative precision.
+  const long double floor =
+      4.0L * static_cast<long double>(d + 2) * std::numeric_limits<Scalar>::min();
+  Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic> sums =
+      Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>::Zero(k, d);
+  std::vector<long> counts(static_cast<std::size_t>(k));
+  long double inertia = 0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const int label = r.labels[i];
+    ++counts[static_cast<std::size_t>(label)];
+    sums.row(label) += points.row(i).template cast<long double>();
+    const auto own = (points.row(i) - r.centers.row(label)).template cast<long double>();
+    inertia += own.squaredNorm();
+    for (int c = 0; c < k; ++c) {
+      const auto other = (points.row(i) - r.centers.row(c)).template cast<long double>();
+      // Nearest up to the rounding of the canonical distance.
+      REQUIRE(own.squaredNorm() <= other.squaredNorm() * (1 + 4 * (d + 2) * eps) + floor);
+    }
+  }
+  for (int c = 0; c < k; ++c) {
+    if (counts[static_cast<std::size_t>(c)] == 0) continue;
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const long double mean = sums(c, j) / counts[static_cast<std::size_t>(c)];
+      const long double scale = std::abs(mean) + 1;
+      REQUIRE(std::abs(static_cast<long double>(r.centers(c, j)) - mean) <= 2 * eps * scale);
+    }
+  }
+  REQUIRE(std::abs(static_cast<long double>(r.inertia) - inertia) <=
+          4 * (d + 2) * eps * inertia + static_cast<long double>(n) * floor);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("the seed text's example runs and converges with every strategy", "[invariants]",
+                   float, double) {
+  const matrix<TestType> points = blobs<TestType>(1000, 2, 3, 0.6, 1);
+  km::options opts;
+  opts.k = 10;
+  opts.seed = 1;
+  std::vector<trace_entry> trace;
+  const auto naive = fit_traced<km::naive>(points, opts, trace);
+  CHECK(naive.converged);
+  check_converged_fit(points, naive, 10);
+  CHECK(km::kmeans<km::vectorised>(opts).fit(points).converged);
+  CHECK(km::kmeans<km::kd_tree>(opts).fit(points).converged);
+}
+
+TEMPLATE_TEST_CASE("inertia never rises and the reports add up", "[invariants]", float, double) {
+  const TestType slack = std::is_same_v<TestType, float> ? TestType(1e-5) : TestType(1e-12);
+  for (const auto& data : adversarial_cases<TestType>()) {
+    INFO(data.name);
+    km::options opts;
+    opts.k = data.k;
+    opts.seed = 3;
+    std::vector<trace_entry> trace;
+    const auto r = fit_traced<km::kd_tree>(data.points, opts, trace);
+    REQUIRE(static_cast<int>(trace.size()) == r.iterations);
+    CHECK(trace.front().labels_changed == data.points.rows());
+    for (std::size_t i = 0; i < trace.size(); ++i) {
+      CHECK(trace[i].iteration == static_cast<int>(i) + 1);
+      if (i > 0) CHECK(trace[i].inertia <= trace[i - 1].inertia * (1 + slack));
+    }
+    CHECK(trace.back().centre_shift == 0);
+    CHECK(static_cast<double>(r.inertia) == Approx(trace.back().inertia));
+    if (r.converged) {
+      CHECK(trace.back().labels_changed == 0);
+      check_converged_fit(data.points, r, data.k);
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("empty clusters are refilled from the farthest points", "[invariants]", float,
+                   double) {
+  const matrix<TestType> points = blobs<TestType>(300, 3, 3, 0.8, 21);
+  matrix<TestType> initial = points.topRows(5);
+  initial.row(1).setConstant(TestType(500));
+  initial.row(3).setConstant(TestType(-500));
+  km::options opts;
+  opts.k = 5;
+  const auto r = km::kmeans<km::vectorised>(opts).fit(points, initial);
+  REQUIRE(r.converged);
+  for (int c = 0; c < 5; ++c)
+    CHECK((r.labels.array() == c).count() > 0);
+  CHECK(r.centers.allFinite());
+  check_converged_fit(points, r, 5);
+}
+
+TEMPLATE_TEST_CASE("stopping rules", "[invariants]", float, double) {
+  const matrix<TestType> points = blobs<TestType>(4000, 3, 20, 3.0, 23);
+  km::options opts;
+  opts.k = 20;
+  opts.seed = 2;
+  const auto full = km::kmeans<km::kd_tree>(opts).fit(points);
+  REQUIRE(full.converged);
+  REQUIRE(full.iterations > 4);
+
+  SECTION("max_iterations caps the passes") {
+    opts.max_iterations = 3;
+    const auto capped = km::kmeans<km::kd_tree>(opts).fit(points);
+    CHECK(capped.iterations == 3);
+    CHECK_FALSE(capped.converged);
+    CHECK(capped.inertia >= full.inertia);
+  }
+  SECTION("a tolerance stops once the centres barely move, after one last pass") {
+    opts.tolerance = 1e6;
+    const auto loose = km::kmeans<km::kd_tree>(opts).fit(points);
+    CHECK(loose.converged);
+    CHECK(loose.iterations == 2);
+  }
+  SECTION("the callback stops the fit, and the labels still match the centres") {
+    opts.on_iteration = [](const km::iteration_report& report) { return report.iteration < 2; };
+    const auto stopped = km::kmeans<km::kd_tree>(opts).fit(points);
+    CHECK(stopped.iterations == 3);
+    CHECK_FALSE(stopped.converged);
+    km::options again;
+    again.k = 20;
+    again.max_iterations = 1;
+    const auto relabelled = km::kmeans<km::naive>(again).fit(points, stopped.centers);
+    CHECK((relabelled.labels.array() == stopped.labels.array()).all());
+  }
+}
