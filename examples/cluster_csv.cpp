@@ -1,0 +1,203 @@
+// cluster_csv: k-means on a CSV file from the command line; `cluster_csv --help` tells all.
+//
+//   cluster_csv iris.csv 3                   # labels, a blank line, then the centres on stdout
+//   cluster_csv points.csv 10 vectorised --seed 7 --out-labels labels.txt --out-centres c.csv
+//
+// Shows how to load a file into a km::row_matrix<double> (csv_reader.hpp), pick a strategy at
+// run time, follow a fit through options.on_iteration, and report km::invalid_input to a user.
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <km/kmeans.hpp>
+
+#include "csv_reader.hpp"
+
+namespace {
+
+const char* const usage = R"(usage: cluster_csv FILE.csv K [naive|vectorised|kd_tree] [options]
+
+Clusters the points of FILE.csv into K clusters with exact k-means (k-means++ initialisation)
+and writes the cluster of each point and the centres.
+
+Strategies (all give bit-identical results; only their speed differs):
+  naive        every point against every centre: tiny data
+  vectorised   blocks of points against all centres by matrix product: many columns
+  kd_tree      kd-tree filtering: few columns (up to about 10)
+  default: kd_tree for data with at most 10 columns, vectorised otherwise
+
+Options:
+  --seed N             seed of the k-means++ initialisation (default 0); same seed, same result
+  --max-iterations N   cap on the assignment passes (default 300)
+  --out-labels FILE    the cluster of each point, 0 to K-1, one per line in input order
+  --out-centres FILE   the K centres, one per line, comma-separated
+  -h, --help           this text
+Without --out-labels / --out-centres (or with FILE -), both go to standard output: the labels,
+a blank line, the centres. Standard error gets one progress line per iteration (inertia, labels
+changed, summed squared centre shift) and a summary.
+
+Input: one point per line, numbers separated by commas, every line with the same number of
+fields. The first line is skipped as a header only when none of its fields is a number (like
+"x,y,z"). LF or CRLF line endings, spaces around fields and blank lines at the end are fine;
+NaN and infinity are rejected.
+
+Exit status: 0 done; 2 bad arguments or bad input; 1 anything else (such as an unwritable FILE).
+)";
+
+// A mistake on the command line: reported with a pointer to --help, exit status 2.
+struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <typename Int>
+Int parse_integer(const std::string& text, const std::string& what) {
+  Int value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  if (error == std::errc::result_out_of_range) {
+    throw usage_error("bad " + what + " '" + text + "': out of range");
+  }
+  if (text.empty() || stop != end || error != std::errc()) {
+    throw usage_error("bad " + what + " '" + text + "': expected a whole number");
+  }
+  return value;
+}
+
+// Writes text to the file at `path`, or to standard output for "-".
+void write_output(const std::string& path, const std::string& text) {
+  const bool to_stdout = path == "-";
+  std::FILE* file = to_stdout ? stdout : std::fopen(path.c_str(), "wb");
+  if (file == nullptr) {
+    throw std::runtime_error(
+        path + ": cannot open for writing: " + std::generic_category().message(errno));
+  }
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  const bool closed = to_stdout ? std::fflush(file) == 0 : std::fclose(file) == 0;
+  if (!written || !closed) {
+    throw std::runtime_error((to_stdout ? std::string("standard output") : path) +
+                             ": write failed");
+  }
+}
+
+// Shortest text that reads back as the same double.
+std::string number_text(double value) {
+  char buffer[32];
+  return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
+}
+
+int run(int argc, char** argv) {
+  std::vector<std::string> positional;
+  std::string labels_path = "-", centres_path = "-";
+  km::options opts;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 == argc) throw usage_error(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(usage, stdout);
+      return 0;
+    } else if (arg == "--seed") {
+      opts.seed = parse_integer<std::uint64_t>(value(), "--seed");
+    } else if (arg == "--max-iterations") {
+      opts.max_iterations = parse_integer<int>(value(), "--max-iterations");
+    } else if (arg == "--out-labels") {
+      labels_path = value();
+    } else if (arg == "--out-centres" || arg == "--out-centers") {
+      centres_path = value();
+    } else if (arg.size() > 1 && arg[0] == '-' && (arg[1] < '0' || arg[1] > '9')) {
+      throw usage_error("unknown option " + arg);  // "-3" is a (bad) K, left to km to judge
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() < 2) throw usage_error("expected a CSV file and K");
+  if (positional.size() > 3) throw usage_error("unexpected argument '" + positional[3] + "'");
+  const std::string& path = positional[0];
+  opts.k = parse_integer<int>(positional[1], "K");
+  std::string strategy = positional.size() == 3 ? positional[2] : "";
+  if (!strategy.empty() && strategy != "naive" && strategy != "vectorised" &&
+      strategy != "kd_tree") {
+    throw usage_error("unknown strategy '" + strategy + "': use naive, vectorised or kd_tree");
+  }
+
+  const km_examples::csv_table table = km_examples::read_csv(path);  // throws csv_error
+  const km::row_matrix<double>& points = table.points;
+  if (strategy.empty()) strategy = points.cols() <= 10 ? "kd_tree" : "vectorised";
+  std::fprintf(stderr, "cluster_csv: %ld points x %ld columns%s, k = %d, %s, seed %llu\n",
+               static_cast<long>(points.rows()), static_cast<long>(points.cols()),
+               table.header.empty() ? "" : " (header line skipped)", opts.k, strategy.c_str(),
+               static_cast<unsigned long long>(opts.seed));
+
+  opts.on_iteration = [](const km::iteration_report& report) {
+    std::fprintf(stderr, "iteration %4d  inertia %-14.8g  changed %-8ld  centre shift %.6g\n",
+                 report.iteration, report.inertia, static_cast<long>(report.labels_changed),
+                 report.centre_shift);
+    return true;  // false would stop the fit early
+  };
+  km::result<double> fit;
+  try {
+    if (strategy == "naive") fit = km::kmeans<km::naive>(opts).fit(points);
+    if (strategy == "vectorised") fit = km::kmeans<km::vectorised>(opts).fit(points);
+    if (strategy == "kd_tree") fit = km::kmeans<km::kd_tree>(opts).fit(points);
+  } catch (const km::invalid_input& error) {
+    std::fprintf(stderr, "cluster_csv: %s\n", error.what());
+    long row = 0, column = 0;  // km counts rows and columns from 0 and knows of no header
+    const char* at = std::strstr(error.what(), " row ");
+    if (at != nullptr && std::sscanf(at, " row %ld, column %ld", &row, &column) == 2) {
+      std::fprintf(stderr, "cluster_csv: (that is line %zu, column %ld of %s)\n",
+                   static_cast<std::size_t>(row) + table.first_data_line, column + 1, path.c_str());
+    }
+    return 2;
+  }
+
+  std::string labels_text, centres_text;
+  for (Eigen::Index i = 0; i < fit.labels.size(); ++i) {
+    labels_text += std::to_string(fit.labels[i]) + '\n';
+  }
+  for (Eigen::Index c = 0; c < fit.centers.rows(); ++c) {
+    for (Eigen::Index j = 0; j < fit.centers.cols(); ++j) {
+      centres_text += (j > 0 ? "," : "") + number_text(fit.centers(c, j));
+    }
+    centres_text += '\n';
+  }
+  if (labels_path == "-" && centres_path == "-") labels_text += '\n';  // separates the two
+  write_output(labels_path, labels_text);
+  write_output(centres_path, centres_text);
+
+  std::string sizes;
+  for (int c = 0; c < opts.k; ++c) {
+    sizes += (c > 0 ? " " : "") + std::to_string((fit.labels.array() == c).count());
+  }
+  std::fprintf(stderr, "cluster_csv: %s after %d iterations, inertia %.10g, cluster sizes %s\n",
+               fit.converged ? "converged" : "stopped by --max-iterations, not converged,",
+               fit.iterations, fit.inertia, sizes.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const usage_error& error) {
+    std::fprintf(stderr, "cluster_csv: %s (see cluster_csv --help)\n", error.what());
+    return 2;
+  } catch (const km_examples::csv_error& error) {
+    std::fprintf(stderr, "cluster_csv: %s\n", error.what());
+    return 2;
+  } catch (const km::invalid_input& error) {
+    std::fprintf(stderr, "cluster_csv: %s\n", error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "cluster_csv: %s\n", error.what());
+    return 1;
+  }
+}
