@@ -1,6 +1,7 @@
 // Data sets built to break exactness, and the comparison every exact strategy must pass.
 #pragma once
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -94,6 +95,15 @@ std::vector<case_data<Scalar>> adversarial_cases() {
     huge *= std::is_same_v<Scalar, float> ? Scalar(1e16) : Scalar(1e150);
     cases.push_back({"huge coordinates", huge, 5});
   }
+  {
+    // Coordinates 2^-(i mod 50): midpoint splits would peel one point per level.
+    matrix<Scalar> geometric(1500, 2);
+    for (Eigen::Index i = 0; i < geometric.rows(); ++i) {
+      geometric(i, 0) = std::ldexp(Scalar(1), -static_cast<int>(i % 50));
+      geometric(i, 1) = static_cast<Scalar>(i % 3);
+    }
+    cases.push_back({"geometric spacing", geometric, 7});
+  }
   cases.push_back({"k = 1", blobs<Scalar>(200, 3, 2, 1.0, 8), 1});
   cases.push_back({"k = n", blobs<Scalar>(60, 2, 3, 1.0, 9), 60});
   cases.push_back({"single point", blobs<Scalar>(1, 3, 1, 1.0, 10), 1});
@@ -110,6 +120,7 @@ struct trace_entry {
   double inertia;
   Eigen::Index labels_changed;
   double centre_shift;
+  bool last;
 };
 
 template <typename Scalar>
@@ -121,7 +132,8 @@ template <typename Strategy, typename Scalar>
 km::result<Scalar> traced_fit(const matrix<Scalar>& points, km::options opts,
                               const matrix<Scalar>* initial, std::vector<trace_entry>& trace) {
   opts.on_iteration = [&trace](const km::iteration_report& report) {
-    trace.push_back({report.iteration, report.inertia, report.labels_changed, report.centre_shift});
+    trace.push_back({report.iteration, report.inertia, report.labels_changed, report.centre_shift,
+                     report.last});
     return true;
   };
   const km::kmeans<Strategy> model(opts);

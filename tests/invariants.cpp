@@ -88,6 +88,7 @@ TEMPLATE_TEST_CASE("inertia never rises and the reports add up", "[invariants]",
     CHECK(trace.front().labels_changed == data.points.rows());
     for (std::size_t i = 0; i < trace.size(); ++i) {
       CHECK(trace[i].iteration == static_cast<int>(i) + 1);
+      CHECK(trace[i].last == (i + 1 == trace.size()));
       if (i > 0) CHECK(trace[i].inertia <= trace[i - 1].inertia * (1 + slack));
     }
     CHECK(trace.back().centre_shift == 0);

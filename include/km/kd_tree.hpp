@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
@@ -26,22 +27,18 @@ struct kd_tree {
   class assigner {
    public:
     explicit assigner(const detail::points_view<Scalar>& points)
-        : d_(points.cols()), order_(static_cast<std::size_t>(points.rows())) {
+        : d_(points.cols()),
+          order_(static_cast<std::size_t>(points.rows())),
+          points_(points),
+          sorted_points_(points.rows(), points.cols()),
+          sorted_order_(static_cast<std::size_t>(points.rows())),
+          split_keys_(static_cast<std::size_t>(points.rows())) {
       for (std::size_t i = 0; i < order_.size(); ++i)
         order_[i] = static_cast<Eigen::Index>(i);
-      build(points, 0, points.rows(), 0);
-      points_.resize(points.rows(), d_);
-      for (Eigen::Index i = 0; i < points.rows(); ++i) {
-        points_.row(i) = points.row(order_[static_cast<std::size_t>(i)]);
-      }
-      lo_.resize(static_cast<Eigen::Index>(nodes_.size()), d_);
-      hi_.resize(static_cast<Eigen::Index>(nodes_.size()), d_);
-      for (std::size_t id = 0; id < nodes_.size(); ++id) {
-        const node& each = nodes_[id];
-        const auto rows = points_.middleRows(each.begin, each.end - each.begin);
-        lo_.row(static_cast<Eigen::Index>(id)) = rows.colwise().minCoeff();
-        hi_.row(static_cast<Eigen::Index>(id)) = rows.colwise().maxCoeff();
-      }
+      build(0, points.rows(), 0);
+      split_keys_ = {};  // only the build needs them
+      sorted_order_ = {};
+      sorted_points_.resize(0, 0);
     }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
@@ -66,38 +63,92 @@ struct kd_tree {
     };
     static constexpr Eigen::Index leaf_size = 16;
 
-    /// Median split on the widest coordinate; a node of identical points stays a leaf.
-    int build(const detail::points_view<Scalar>& points, Eigen::Index begin, Eigen::Index end,
-              int depth) {
+    /// Splits at the midpoint of the widest side of the node's box (Kanungo et al.'s choice),
+    /// or at the median when the midpoint would leave under an eighth of the points on one side,
+    /// which keeps the depth O(log n) on any data. A node of identical points stays a leaf.
+    /// Rows are reordered in place level by level through contiguous scratch buffers, so the
+    /// build is O(n d log n) of sequential work.
+    int build(Eigen::Index begin, Eigen::Index end, int depth) {
       const int id = static_cast<int>(nodes_.size());
       nodes_.push_back({begin, end});
       depth_ = std::max(depth_, depth);
+      boxes_.resize(boxes_.size() + 2 * static_cast<std::size_t>(d_));
+      Scalar* lo = lower(id);
+      Scalar* hi = upper(id);
+      for (Eigen::Index j = 0; j < d_; ++j) {  // column by column: the extremes stay in registers
+        Scalar low = points_(begin, j), high = low;
+        for (Eigen::Index i = begin + 1; i < end; ++i) {
+          low = std::min(low, points_(i, j));
+          high = std::max(high, points_(i, j));
+        }
+        lo[j] = low;
+        hi[j] = high;
+      }
       if (end - begin <= leaf_size) return id;
       Eigen::Index widest = 0;
-      Scalar widest_span = 0;
-      for (Eigen::Index j = 0; j < d_; ++j) {
-        Scalar lo = points(order_[static_cast<std::size_t>(begin)], j), hi = lo;
-        for (Eigen::Index i = begin + 1; i < end; ++i) {
-          const Scalar value = points(order_[static_cast<std::size_t>(i)], j);
-          lo = std::min(lo, value);
-          hi = std::max(hi, value);
-        }
-        if (hi - lo > widest_span) {
-          widest_span = hi - lo;
-          widest = j;
-        }
+      for (Eigen::Index j = 1; j < d_; ++j) {
+        if (hi[j] - lo[j] > hi[widest] - lo[widest]) widest = j;
       }
-      if (widest_span == 0) return id;
-      const Eigen::Index middle = begin + (end - begin) / 2;
-      std::nth_element(
-          order_.begin() + begin, order_.begin() + middle, order_.begin() + end,
-          [&](Eigen::Index a, Eigen::Index b) { return points(a, widest) < points(b, widest); });
-      const int left = build(points, begin, middle, depth + 1);
-      const int right = build(points, middle, end, depth + 1);
+      if (hi[widest] == lo[widest]) return id;
+
+      const Eigen::Index count = end - begin;
+      const Scalar threshold = lo[widest] + (hi[widest] - lo[widest]) / 2;
+      Eigen::Index below = 0;
+      for (Eigen::Index i = begin; i < end; ++i)
+        below += points_(i, widest) < threshold;
+      const Eigen::Index middle = below >= count / 8 && count - below >= count / 8
+                                      ? split_at(begin, end, widest, threshold, below)
+                                      : split_at_median(begin, end, widest);
+      const int left = build(begin, middle, depth + 1);
+      const int right = build(middle, end, depth + 1);
       nodes_[static_cast<std::size_t>(id)].left = left;
       nodes_[static_cast<std::size_t>(id)].right = right;
       return id;
     }
+
+    /// Moves the `below` rows whose coordinate is under the threshold first, keeping their
+    /// order (branch-free: each row is written to one of two running destinations).
+    Eigen::Index split_at(Eigen::Index begin, Eigen::Index end, Eigen::Index dim, Scalar threshold,
+                          Eigen::Index below) {
+      Eigen::Index left = begin, right = begin + below;
+      for (Eigen::Index i = begin; i < end; ++i) {
+        const bool goes_left = points_(i, dim) < threshold;
+        const Eigen::Index to = goes_left ? left : right;
+        left += goes_left;
+        right += !goes_left;
+        place(i, to);
+      }
+      commit(begin, end);
+      return begin + below;
+    }
+
+    Eigen::Index split_at_median(Eigen::Index begin, Eigen::Index end, Eigen::Index dim) {
+      const auto key = split_keys_.begin();
+      for (Eigen::Index i = begin; i < end; ++i) {
+        split_keys_[static_cast<std::size_t>(i)] = {points_(i, dim), i};
+      }
+      const Eigen::Index middle = begin + (end - begin) / 2;
+      std::nth_element(key + begin, key + middle, key + end);
+      for (Eigen::Index i = begin; i < end; ++i) {
+        place(split_keys_[static_cast<std::size_t>(i)].second, i);
+      }
+      commit(begin, end);
+      return middle;
+    }
+
+    /// Row `from` of points_ goes to row `to` of the scratch copy.
+    void place(Eigen::Index from, Eigen::Index to) {
+      std::copy_n(points_.row(from).data(), d_, sorted_points_.row(to).data());
+      sorted_order_[static_cast<std::size_t>(to)] = order_[static_cast<std::size_t>(from)];
+    }
+
+    void commit(Eigen::Index begin, Eigen::Index end) {
+      std::copy_n(sorted_points_.row(begin).data(), (end - begin) * d_, points_.row(begin).data());
+      std::copy(sorted_order_.begin() + begin, sorted_order_.begin() + end, order_.begin() + begin);
+    }
+
+    Scalar* lower(int id) { return boxes_.data() + 2 * static_cast<std::size_t>(id * d_); }
+    Scalar* upper(int id) { return lower(id) + d_; }
 
     const Scalar* centre(int c) const { return centres_->row(c).data(); }
 
@@ -107,8 +158,8 @@ struct kd_tree {
       const int* candidates = candidates_.data() + offset;
       if (count == 1) return label_all(here, candidates[0]);
 
-      const Scalar* lo = lo_.row(id).data();
-      const Scalar* hi = hi_.row(id).data();
+      const Scalar* lo = lower(id);
+      const Scalar* hi = upper(id);
       for (Eigen::Index j = 0; j < d_; ++j)
         midpoint_[j] = lo[j] / 2 + hi[j] / 2;
       const auto centre_row = [this](int c) { return centre(c); };
@@ -187,8 +238,13 @@ struct kd_tree {
     std::vector<Eigen::Index> order_;  // original index of each row of points_
     row_matrix<Scalar> points_;        // the points in tree order
     std::vector<node> nodes_;          // nodes_[0] is the root; children follow their parent
-    row_matrix<Scalar> lo_, hi_;       // bounding box of each node's points
+    std::vector<Scalar> boxes_;        // per node: its min corner, then its max corner
     int depth_ = 0;
+
+    // Build-time scratch, released once the tree stands.
+    row_matrix<Scalar> sorted_points_;
+    std::vector<Eigen::Index> sorted_order_;
+    std::vector<std::pair<Scalar, Eigen::Index>> split_keys_;
 
     // Per-pass state: one candidate list per tree level, reused across passes.
     std::vector<int> candidates_;

@@ -23,6 +23,7 @@ struct iteration_report {
   Eigen::Index labels_changed = 0;  ///< points whose label this pass changed (all, on pass 1)
   double centre_shift = 0;          ///< summed squared move of the centres updated after this
                                     ///< pass; 0 on the last pass, which updates nothing
+  bool last = false;                ///< true on the final pass (its return value is ignored)
 };
 
 struct options {

@@ -38,6 +38,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centr
     iteration_report report;
     report.iteration = out.iterations;
     report.labels_changed = changed;
+    report.last = last;
     if (last) {
       report.inertia = inertia(points, out.labels, centres);
       out.inertia = static_cast<Scalar>(report.inertia);
