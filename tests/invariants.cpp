@@ -150,3 +150,16 @@ TEMPLATE_TEST_CASE("stopping rules", "[invariants]", float, double) {
     CHECK((relabelled.labels.array() == stopped.labels.array()).all());
   }
 }
+
+TEST_CASE("distance counts show what each strategy pruned", "[invariants]") {
+  const matrix<double> points = blobs<double>(5000, 2, 16, 0.5, 24);
+  km::options opts;
+  opts.k = 16;
+  const auto naive = km::kmeans<km::naive>(opts).fit(points);
+  CHECK(naive.distance_computations == static_cast<std::uint64_t>(points.rows()) * 16 *
+                                           static_cast<std::uint64_t>(naive.iterations));
+  const auto vectorised = km::kmeans<km::vectorised>(opts).fit(points);
+  CHECK(vectorised.distance_computations >= naive.distance_computations);
+  const auto tree = km::kmeans<km::kd_tree>(opts).fit(points);
+  CHECK(tree.distance_computations < naive.distance_computations / 4);
+}

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,10 @@ struct kd_tree {
       filter(0, 0, k);
       return changed_;
     }
+
+    /// Canonical distances at the leaves, plus one per candidate and node for choosing z* and
+    /// one per pruning test (each costs about as much as a distance).
+    std::uint64_t distance_computations() const noexcept { return distances_; }
 
    private:
     struct node {
@@ -168,6 +173,7 @@ struct kd_tree {
           detail::nearest_of(midpoint_.data(), candidates, count, centre_row, d_, unused);
       const Scalar best_reach = farthest_in_box(centre(best), lo, hi);
 
+      distances_ += 2 * static_cast<std::uint64_t>(count);
       const std::size_t next_offset = offset + static_cast<std::size_t>(count);
       int* kept = candidates_.data() + next_offset;
       int kept_count = 0;
@@ -179,6 +185,8 @@ struct kd_tree {
       }
       if (kept_count == 1) return label_all(here, kept[0]);
       if (here.left < 0) {
+        distances_ += static_cast<std::uint64_t>(here.end - here.begin) *
+                      static_cast<std::uint64_t>(kept_count);
         for (Eigen::Index row = here.begin; row < here.end; ++row) {
           Scalar distance;
           const int label = detail::nearest_of(points_.row(row).data(), kept, kept_count,
@@ -253,6 +261,7 @@ struct kd_tree {
     const row_matrix<Scalar>* centres_ = nullptr;
     Eigen::VectorXi* labels_ = nullptr;
     Eigen::Index changed_ = 0;
+    std::uint64_t distances_ = 0;
   };
 };
 

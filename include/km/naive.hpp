@@ -2,6 +2,8 @@
 // with the canonical distance; it defines the answer every other exact strategy must reproduce.
 #pragma once
 
+#include <cstdint>
+
 #include <Eigen/Core>
 
 #include "detail/distance.hpp"
@@ -36,11 +38,15 @@ struct naive {
           ++changed;
         }
       }
+      distances_ += static_cast<std::uint64_t>(points_.rows()) * static_cast<std::uint64_t>(k);
       return changed;
     }
 
+    std::uint64_t distance_computations() const noexcept { return distances_; }
+
    private:
     detail::points_view<Scalar> points_;
+    std::uint64_t distances_ = 0;
   };
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -69,6 +70,9 @@ struct vectorised {
       return changed;
     }
 
+    /// Expanded-form distances plus the canonical ones of near-ties.
+    std::uint64_t distance_computations() const noexcept { return distances_; }
+
    private:
     /// Expanded-form screening of point i (row r of the product block), canonical decision only
     /// among the centres the margins cannot tell apart.
@@ -87,6 +91,8 @@ struct vectorised {
         if (!(score[c] - centre_margins_[c] > threshold))
           candidates_[static_cast<std::size_t>(count++)] = c;
       }
+      distances_ +=
+          static_cast<std::uint64_t>(k) + (count > 1 ? static_cast<std::uint64_t>(count) : 0);
       if (count == 1) return candidates_[0];
       Scalar distance;
       return detail::nearest_of(
@@ -99,6 +105,7 @@ struct vectorised {
       const int k = static_cast<int>(centres.rows());
       for (int c = 0; c < k; ++c)
         candidates_[static_cast<std::size_t>(c)] = c;
+      distances_ += static_cast<std::uint64_t>(k);
       Scalar distance;
       return detail::nearest_of(
           points_.row(i).data(), candidates_.data(), k,
@@ -112,6 +119,7 @@ struct vectorised {
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_margins_;
     row_matrix<Scalar> products_;
     std::vector<int> candidates_;
+    std::uint64_t distances_ = 0;
   };
 };
 

@@ -18,6 +18,7 @@ namespace km::detail {
 /// `Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels)` that
 /// writes into labels[i] the canonically nearest centre of point i (ties to the lowest index) and
 /// returns how many labels it changed. Labels start at -1, so the first pass changes all of them.
+/// `std::uint64_t distance_computations() const` reports the distances evaluated so far.
 template <typename Strategy, typename Scalar>
 result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centres,
                      const options& opts) {
@@ -53,6 +54,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centr
     if (opts.on_iteration && !opts.on_iteration(report)) stop_requested = true;
   }
   out.centers = std::move(centres);
+  out.distance_computations = assign.distance_computations();
   return out;
 }
 
