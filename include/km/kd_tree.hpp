@@ -28,18 +28,17 @@ struct kd_tree {
   class assigner {
    public:
     explicit assigner(const detail::points_view<Scalar>& points)
-        : d_(points.cols()),
-          order_(static_cast<std::size_t>(points.rows())),
-          points_(points),
-          sorted_points_(points.rows(), points.cols()),
-          sorted_order_(static_cast<std::size_t>(points.rows())),
-          split_keys_(static_cast<std::size_t>(points.rows())) {
+        : d_(points.cols()), order_(static_cast<std::size_t>(points.rows())) {
       for (std::size_t i = 0; i < order_.size(); ++i)
         order_[i] = static_cast<Eigen::Index>(i);
-      build(0, points.rows(), 0);
+      build(points, 0, points.rows(), 0);
       split_keys_ = {};  // only the build needs them
-      sorted_order_ = {};
-      sorted_points_.resize(0, 0);
+      scratch_ = {};
+      // One gather into tree order, so that every node's points are contiguous rows.
+      points_.resize(points.rows(), d_);
+      for (Eigen::Index i = 0; i < points.rows(); ++i) {
+        points_.row(i) = points.row(order_[static_cast<std::size_t>(i)]);
+      }
     }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
@@ -71,20 +70,21 @@ struct kd_tree {
     /// Splits at the midpoint of the widest side of the node's box (Kanungo et al.'s choice),
     /// or at the median when the midpoint would leave under an eighth of the points on one side,
     /// which keeps the depth O(log n) on any data. A node of identical points stays a leaf.
-    /// Rows are reordered in place level by level through contiguous scratch buffers, so the
-    /// build is O(n d log n) of sequential work.
-    int build(Eigen::Index begin, Eigen::Index end, int depth) {
+    /// Only row indices move while building; the rows themselves are gathered once at the end.
+    int build(const detail::points_view<Scalar>& points, Eigen::Index begin, Eigen::Index end,
+              int depth) {
       const int id = static_cast<int>(nodes_.size());
       nodes_.push_back({begin, end});
       depth_ = std::max(depth_, depth);
       boxes_.resize(boxes_.size() + 2 * static_cast<std::size_t>(d_));
       Scalar* lo = lower(id);
       Scalar* hi = upper(id);
+      const Eigen::Index* rows = order_.data();
       for (Eigen::Index j = 0; j < d_; ++j) {  // column by column: the extremes stay in registers
-        Scalar low = points_(begin, j), high = low;
+        Scalar low = points(rows[begin], j), high = low;
         for (Eigen::Index i = begin + 1; i < end; ++i) {
-          low = std::min(low, points_(i, j));
-          high = std::max(high, points_(i, j));
+          low = std::min(low, points(rows[i], j));
+          high = std::max(high, points(rows[i], j));
         }
         lo[j] = low;
         hi[j] = high;
@@ -97,59 +97,49 @@ struct kd_tree {
       if (hi[widest] == lo[widest]) return id;
 
       const Eigen::Index count = end - begin;
-      const Scalar threshold = lo[widest] + (hi[widest] - lo[widest]) / 2;
-      Eigen::Index below = 0;
-      for (Eigen::Index i = begin; i < end; ++i)
-        below += points_(i, widest) < threshold;
-      const Eigen::Index middle = below >= count / 8 && count - below >= count / 8
-                                      ? split_at(begin, end, widest, threshold, below)
-                                      : split_at_median(begin, end, widest);
-      const int left = build(begin, middle, depth + 1);
-      const int right = build(middle, end, depth + 1);
+      Eigen::Index middle =
+          split_at(points, begin, end, widest, lo[widest] + (hi[widest] - lo[widest]) / 2);
+      if (middle - begin < count / 8 || end - middle < count / 8) {
+        middle = split_at_median(points, begin, end, widest);
+      }
+      const int left = build(points, begin, middle, depth + 1);
+      const int right = build(points, middle, end, depth + 1);
       nodes_[static_cast<std::size_t>(id)].left = left;
       nodes_[static_cast<std::size_t>(id)].right = right;
       return id;
     }
 
-    /// Moves the `below` rows whose coordinate is under the threshold first, keeping their
-    /// order (branch-free: each row is written to one of two running destinations).
-    Eigen::Index split_at(Eigen::Index begin, Eigen::Index end, Eigen::Index dim, Scalar threshold,
-                          Eigen::Index below) {
-      Eigen::Index left = begin, right = begin + below;
+    /// Puts the rows whose coordinate `dim` is under the threshold first; returns where the rest
+    /// start. Branch-free: each index goes to the next free slot from the front or the back.
+    Eigen::Index split_at(const detail::points_view<Scalar>& points, Eigen::Index begin,
+                          Eigen::Index end, Eigen::Index dim, Scalar threshold) {
+      scratch_.resize(order_.size());
+      Eigen::Index front = begin, back = end - 1;
       for (Eigen::Index i = begin; i < end; ++i) {
-        const bool goes_left = points_(i, dim) < threshold;
-        const Eigen::Index to = goes_left ? left : right;
-        left += goes_left;
-        right += !goes_left;
-        place(i, to);
+        const Eigen::Index row = order_[static_cast<std::size_t>(i)];
+        const bool below = points(row, dim) < threshold;
+        scratch_[static_cast<std::size_t>(below ? front : back)] = row;
+        front += below;
+        back -= !below;
       }
-      commit(begin, end);
-      return begin + below;
+      std::copy(scratch_.begin() + begin, scratch_.begin() + end, order_.begin() + begin);
+      return front;
     }
 
-    Eigen::Index split_at_median(Eigen::Index begin, Eigen::Index end, Eigen::Index dim) {
-      const auto key = split_keys_.begin();
+    Eigen::Index split_at_median(const detail::points_view<Scalar>& points, Eigen::Index begin,
+                                 Eigen::Index end, Eigen::Index dim) {
+      split_keys_.resize(order_.size());
       for (Eigen::Index i = begin; i < end; ++i) {
-        split_keys_[static_cast<std::size_t>(i)] = {points_(i, dim), i};
+        const Eigen::Index row = order_[static_cast<std::size_t>(i)];
+        split_keys_[static_cast<std::size_t>(i)] = {points(row, dim), row};
       }
+      const auto key = split_keys_.begin();
       const Eigen::Index middle = begin + (end - begin) / 2;
       std::nth_element(key + begin, key + middle, key + end);
       for (Eigen::Index i = begin; i < end; ++i) {
-        place(split_keys_[static_cast<std::size_t>(i)].second, i);
+        order_[static_cast<std::size_t>(i)] = split_keys_[static_cast<std::size_t>(i)].second;
       }
-      commit(begin, end);
       return middle;
-    }
-
-    /// Row `from` of points_ goes to row `to` of the scratch copy.
-    void place(Eigen::Index from, Eigen::Index to) {
-      std::copy_n(points_.row(from).data(), d_, sorted_points_.row(to).data());
-      sorted_order_[static_cast<std::size_t>(to)] = order_[static_cast<std::size_t>(from)];
-    }
-
-    void commit(Eigen::Index begin, Eigen::Index end) {
-      std::copy_n(sorted_points_.row(begin).data(), (end - begin) * d_, points_.row(begin).data());
-      std::copy(sorted_order_.begin() + begin, sorted_order_.begin() + end, order_.begin() + begin);
     }
 
     Scalar* lower(int id) { return boxes_.data() + 2 * static_cast<std::size_t>(id * d_); }
@@ -250,8 +240,7 @@ struct kd_tree {
     int depth_ = 0;
 
     // Build-time scratch, released once the tree stands.
-    row_matrix<Scalar> sorted_points_;
-    std::vector<Eigen::Index> sorted_order_;
+    std::vector<Eigen::Index> scratch_;
     std::vector<std::pair<Scalar, Eigen::Index>> split_keys_;
 
     // Per-pass state: one candidate list per tree level, reused across passes.
