@@ -14,8 +14,41 @@ namespace km::detail {
 
 inline constexpr int distance_lanes = 8;
 
+/// Squared distance over d <= 8 dimensions: the same tree with the missing partials left out.
+/// Leaving them out changes no bit: every partial is a sum of squares, hence >= +0, and x + 0 == x
+/// exactly for such x. This spares low-dimensional data (the kd-tree's domain) the full tree.
+template <typename Scalar>
+inline Scalar short_squared_distance(const Scalar* a, const Scalar* b, Eigen::Index d) noexcept {
+  const auto square = [a, b](int j) {
+    const Scalar diff = a[j] - b[j];
+    return diff * diff;
+  };
+  switch (d) {
+    case 1:
+      return square(0);
+    case 2:
+      return square(0) + square(1);
+    case 3:
+      return (square(0) + square(1)) + square(2);
+    case 4:
+      return (square(0) + square(1)) + (square(2) + square(3));
+    case 5:
+      return ((square(0) + square(1)) + (square(2) + square(3))) + square(4);
+    case 6:
+      return ((square(0) + square(1)) + (square(2) + square(3))) + (square(4) + square(5));
+    case 7:
+      return ((square(0) + square(1)) + (square(2) + square(3))) +
+             ((square(4) + square(5)) + square(6));
+    default:
+      return ((square(0) + square(1)) + (square(2) + square(3))) +
+             ((square(4) + square(5)) + (square(6) + square(7)));
+  }
+}
+
+/// The canonical squared distance between two d-dimensional points.
 template <typename Scalar>
 inline Scalar squared_distance(const Scalar* a, const Scalar* b, Eigen::Index d) noexcept {
+  if (d <= distance_lanes) return short_squared_distance(a, b, d);
   Scalar partial[distance_lanes] = {};
   Eigen::Index j = 0;
   for (; j + distance_lanes <= d; j += distance_lanes) {
