@@ -31,14 +31,21 @@ struct kd_tree {
         : d_(points.cols()), order_(static_cast<std::size_t>(points.rows())) {
       for (std::size_t i = 0; i < order_.size(); ++i)
         order_[i] = static_cast<Eigen::Index>(i);
+      cells_.resize(2 * static_cast<std::size_t>(d_));
+      for (Eigen::Index j = 0; j < d_; ++j) {
+        cells_[static_cast<std::size_t>(j)] = points.col(j).minCoeff();
+        cells_[static_cast<std::size_t>(d_ + j)] = points.col(j).maxCoeff();
+      }
       build(points, 0, points.rows(), 0);
-      split_keys_ = {};  // only the build needs them
-      scratch_ = {};
       // One gather into tree order, so that every node's points are contiguous rows.
       points_.resize(points.rows(), d_);
       for (Eigen::Index i = 0; i < points.rows(); ++i) {
         points_.row(i) = points.row(order_[static_cast<std::size_t>(i)]);
       }
+      fit_boxes();
+      cells_ = {};  // build-time scratch
+      scratch_ = {};
+      split_keys_ = {};
     }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
@@ -67,46 +74,81 @@ struct kd_tree {
     };
     static constexpr Eigen::Index leaf_size = 16;
 
-    /// Splits at the midpoint of the widest side of the node's box (Kanungo et al.'s choice),
-    /// or at the median when the midpoint would leave under an eighth of the points on one side,
-    /// which keeps the depth O(log n) on any data. A node of identical points stays a leaf.
-    /// Only row indices move while building; the rows themselves are gathered once at the end.
+    /// Splits a node's cell (the region its ancestors' splits leave it, at first the bounding
+    /// box of all points) at the midpoint of its widest side, Kanungo et al.'s choice; at the
+    /// median instead when the midpoint would leave under an eighth of the points on one side,
+    /// which keeps the depth O(log n) on any data. Only row indices move while building, and each
+    /// level reads one coordinate per point; the tight boxes come afterwards, bottom-up.
     int build(const detail::points_view<Scalar>& points, Eigen::Index begin, Eigen::Index end,
               int depth) {
       const int id = static_cast<int>(nodes_.size());
       nodes_.push_back({begin, end});
       depth_ = std::max(depth_, depth);
-      boxes_.resize(boxes_.size() + 2 * static_cast<std::size_t>(d_));
-      Scalar* lo = lower(id);
-      Scalar* hi = upper(id);
-      const Eigen::Index* rows = order_.data();
-      for (Eigen::Index j = 0; j < d_; ++j) {  // column by column: the extremes stay in registers
-        Scalar low = points(rows[begin], j), high = low;
-        for (Eigen::Index i = begin + 1; i < end; ++i) {
-          low = std::min(low, points(rows[i], j));
-          high = std::max(high, points(rows[i], j));
-        }
-        lo[j] = low;
-        hi[j] = high;
-      }
-      if (end - begin <= leaf_size) return id;
+      const Eigen::Index count = end - begin;
+      if (count <= leaf_size) return id;
+
+      const std::size_t cell = 2 * static_cast<std::size_t>(d_) * static_cast<std::size_t>(depth);
       Eigen::Index widest = 0;
       for (Eigen::Index j = 1; j < d_; ++j) {
-        if (hi[j] - lo[j] > hi[widest] - lo[widest]) widest = j;
+        if (cell_side(cell, j) > cell_side(cell, widest)) widest = j;
       }
-      if (hi[widest] == lo[widest]) return id;
-
-      const Eigen::Index count = end - begin;
-      Eigen::Index middle =
-          split_at(points, begin, end, widest, lo[widest] + (hi[widest] - lo[widest]) / 2);
+      if (cell_side(cell, widest) == 0) return id;  // every point identical
+      const Scalar low = cells_[cell + static_cast<std::size_t>(widest)];
+      Scalar cut = low + cell_side(cell, widest) / 2;
+      Eigen::Index middle = split_at(points, begin, end, widest, cut);
       if (middle - begin < count / 8 || end - middle < count / 8) {
         middle = split_at_median(points, begin, end, widest);
+        cut = points(order_[static_cast<std::size_t>(middle)], widest);
       }
+
+      // The children's cells: this cell cut in two along `widest`.
+      cells_.resize(std::max(cells_.size(), cell + 6 * static_cast<std::size_t>(d_)));
+      const std::size_t child = cell + 2 * static_cast<std::size_t>(d_);
+      std::copy_n(cells_.begin() + static_cast<std::ptrdiff_t>(cell), 2 * d_,
+                  cells_.begin() + static_cast<std::ptrdiff_t>(child));
+      cells_[child + static_cast<std::size_t>(d_ + widest)] = cut;
       const int left = build(points, begin, middle, depth + 1);
+      std::copy_n(cells_.begin() + static_cast<std::ptrdiff_t>(cell), 2 * d_,
+                  cells_.begin() + static_cast<std::ptrdiff_t>(child));
+      cells_[child + static_cast<std::size_t>(widest)] = cut;
       const int right = build(points, middle, end, depth + 1);
       nodes_[static_cast<std::size_t>(id)].left = left;
       nodes_[static_cast<std::size_t>(id)].right = right;
       return id;
+    }
+
+    Scalar cell_side(std::size_t cell, Eigen::Index j) const {
+      return cells_[cell + static_cast<std::size_t>(d_ + j)] -
+             cells_[cell + static_cast<std::size_t>(j)];
+    }
+
+    /// Tight bounding boxes, children before parents (a child's id exceeds its parent's): a
+    /// leaf's from its rows, which are contiguous by now, a parent's as the union of its children.
+    void fit_boxes() {
+      boxes_.resize(2 * static_cast<std::size_t>(d_) * nodes_.size());
+      for (int id = static_cast<int>(nodes_.size()) - 1; id >= 0; --id) {
+        const node& here = nodes_[static_cast<std::size_t>(id)];
+        Scalar* lo = lower(id);
+        Scalar* hi = upper(id);
+        if (here.left < 0) {
+          std::copy_n(points_.row(here.begin).data(), d_, lo);
+          std::copy_n(points_.row(here.begin).data(), d_, hi);
+          for (Eigen::Index row = here.begin + 1; row < here.end; ++row) {
+            const Scalar* point = points_.row(row).data();
+            for (Eigen::Index j = 0; j < d_; ++j) {
+              lo[j] = std::min(lo[j], point[j]);
+              hi[j] = std::max(hi[j], point[j]);
+            }
+          }
+        } else {
+          const Scalar *left_lo = lower(here.left), *right_lo = lower(here.right);
+          const Scalar *left_hi = upper(here.left), *right_hi = upper(here.right);
+          for (Eigen::Index j = 0; j < d_; ++j) {
+            lo[j] = std::min(left_lo[j], right_lo[j]);
+            hi[j] = std::max(left_hi[j], right_hi[j]);
+          }
+        }
+      }
     }
 
     /// Puts the rows whose coordinate `dim` is under the threshold first; returns where the rest
@@ -240,6 +282,7 @@ struct kd_tree {
     int depth_ = 0;
 
     // Build-time scratch, released once the tree stands.
+    std::vector<Scalar> cells_;  // per depth: the cell's min corner, then its max corner
     std::vector<Eigen::Index> scratch_;
     std::vector<std::pair<Scalar, Eigen::Index>> split_keys_;
 
