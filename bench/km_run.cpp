@@ -1,0 +1,77 @@
+// km's runner for the peer comparison (bench/README.md, "Runner protocol"):
+//
+//   km_run PROBLEM_DIR OUT_DIR [--variant naive|vectorised|kd_tree[/float32]] [--repeat R]
+//
+// Fits km::kmeans<Strategy> from init.f64 with the problem's max_iterations, tolerance 0 (stop
+// after a pass that changes no label) and one thread; times fit() alone, best of R. With /float32
+// the points and initial centres are cast to float before timing and the fit runs in float.
+// Every strategy returns the same result bit for bit; only the time differs.
+#include <exception>
+#include <string>
+
+#include <km/kmeans.hpp>
+
+#include "problem_io.hpp"
+
+namespace {
+
+template <typename Strategy, typename Points>
+void run(const bench::problem& p, const Points& points, const Points& init,
+         const bench::arguments& args, bench::outcome& out) {
+  using Scalar = typename Points::Scalar;
+  km::options opts;
+  opts.k = p.k;
+  opts.max_iterations = p.max_iterations;
+  opts.tolerance = 0.0;
+  opts.threads = 1;
+  const km::kmeans<Strategy> model(opts);
+  km::result<Scalar> r;
+  out.seconds = bench::best_of(args.repeat, [&] { r = model.fit(points, init); });
+  out.iterations = r.iterations;
+  out.converged = r.converged;
+  bench::write_outputs(args.out_dir, out, r.labels, r.centers);
+}
+
+template <typename Strategy>
+void run_in(bool float32, const bench::problem& p, const bench::arguments& args,
+            bench::outcome& out) {
+  if (float32) {
+    out.precision = "float32";
+    const km::row_matrix<float> points = p.points.cast<float>();
+    const km::row_matrix<float> init = p.init.cast<float>();
+    run<Strategy>(p, points, init, args, out);
+  } else {
+    run<Strategy>(p, p.points, p.init, args, out);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bench::arguments args = bench::parse_arguments(
+      argc, argv, "kd_tree", "naive, vectorised, kd_tree, each optionally with /float32");
+  const std::string suffix = "/float32";
+  std::string strategy = args.variant;
+  const bool float32 =
+      strategy.size() > suffix.size() &&
+      strategy.compare(strategy.size() - suffix.size(), suffix.size(), suffix) == 0;
+  if (float32) strategy.resize(strategy.size() - suffix.size());
+  if (strategy != "naive" && strategy != "vectorised" && strategy != "kd_tree") {
+    bench::fail(2, "unknown variant '" + args.variant +
+                       "': naive, vectorised or kd_tree, optionally with /float32");
+  }
+
+  const bench::problem p = bench::read_problem(args.problem_dir);
+  bench::outcome out;
+  out.library = "km";
+  out.variant = args.variant;
+  try {
+    if (strategy == "naive") run_in<km::naive>(float32, p, args, out);
+    if (strategy == "vectorised") run_in<km::vectorised>(float32, p, args, out);
+    if (strategy == "kd_tree") run_in<km::kd_tree>(float32, p, args, out);
+  } catch (const std::exception& e) {  // km::invalid_input: data km refuses (NaN, overflow, ...)
+    const std::string what = e.what();
+    bench::fail(3, what.rfind("km: ", 0) == 0 ? what : "km: " + what);
+  }
+  return 0;
+}
