@@ -19,6 +19,10 @@ void check_all_strategies(const matrix<Scalar>& points, const km::options& opts,
     INFO("strategy kd_tree");
     require_same_as_naive<km::kd_tree>(points, opts, initial);
   }
+  {
+    INFO("strategy hamerly");
+    require_same_as_naive<km::hamerly>(points, opts, initial);
+  }
 }
 
 }  // namespace

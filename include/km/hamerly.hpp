@@ -1,0 +1,184 @@
+// km::hamerly: Hamerly (2010), "Making k-means even faster", SIAM SDM. Each point keeps an upper
+// bound on the distance to its centre and one lower bound on the distance to every other centre;
+// as long as the bounds (moved by how far the centres moved) keep the two apart, the point's
+// label cannot have changed and no distance is computed at all.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "detail/distance.hpp"
+#include "detail/points.hpp"
+
+namespace km {
+
+/// Wins for low to moderate d when the centres settle over many passes: most points then cost
+/// O(1) per pass. Memory beside the data: two doubles per point and the previous k x d centres.
+///
+/// The bounds are kept on exact Euclidean distances and are rounded outwards whenever they are
+/// computed or moved. A point keeps its label only when the bounds prove that its canonical
+/// distance to its centre is *strictly* below its canonical distance to every other centre, with
+/// the canonical form's rounding error on both sides; any doubt, including every tie, sends it
+/// through the same full canonical comparison as km::naive. So the labels equal naive's.
+struct hamerly {
+  template <typename Scalar>
+  class assigner {
+   public:
+    explicit assigner(const detail::points_view<Scalar>& points)
+        : points_(points),
+          upper_(static_cast<std::size_t>(points.rows())),
+          lower_(static_cast<std::size_t>(points.rows())),
+          relative_(static_cast<double>(detail::error_bound<Scalar>::relative(points.cols()))),
+          absolute_(static_cast<double>(detail::error_bound<Scalar>::absolute(points.cols()))) {}
+
+    Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const Eigen::Index n = points_.rows();
+      Eigen::Index changed = 0;
+      if (previous_.rows() == 0) {
+        for (Eigen::Index i = 0; i < n; ++i)
+          changed += assign_fully(i, centres, labels);
+      } else {
+        measure_centres(centres);
+        for (Eigen::Index i = 0; i < n; ++i)
+          changed += update_point(i, centres, labels);
+      }
+      previous_ = centres;
+      return changed;
+    }
+
+    /// Full comparisons (k each) plus the single distances that tightened an upper bound.
+    std::uint64_t distance_computations() const noexcept { return distances_; }
+
+   private:
+    static constexpr double eps = std::numeric_limits<double>::epsilon();
+
+    /// Bounds on the exact distance, given a canonical squared distance: the canonical form is
+    /// within relative_ times the exact square, plus absolute_ for underflow.
+    double exact_upper(Scalar canonical) const {
+      return std::sqrt((static_cast<double>(canonical) + absolute_) / (1 - relative_) *
+                       (1 + 8 * eps));
+    }
+    double exact_lower(Scalar canonical) const {
+      const double square =
+          (static_cast<double>(canonical) - absolute_) / (1 + relative_) * (1 - 8 * eps);
+      return square > 0 ? std::sqrt(square) * (1 - 4 * eps) : 0.0;
+    }
+
+    /// True when exact distances `to_own` <= upper and `to_others` >= lower prove the canonical
+    /// distance to the own centre strictly below the canonical distance to any other.
+    bool proven_nearest(double upper, double lower) const {
+      // Past relative_ = 1/4 (float data with d in the millions) the bounds prove nothing.
+      return relative_ < 0.25 && lower > 0 &&
+             lower * lower * (1 - relative_) * (1 - 8 * eps) -
+                     upper * upper * (1 + relative_) * (1 + 8 * eps) >
+                 4 * absolute_;
+    }
+
+    /// How far each centre moved (upper bounds), the two largest moves, and each centre's half
+    /// distance to its nearest neighbour (lower bounds).
+    void measure_centres(const row_matrix<Scalar>& centres) {
+      const int k = static_cast<int>(centres.rows());
+      const Eigen::Index d = centres.cols();
+      moved_.resize(static_cast<std::size_t>(k));
+      largest_move_ = second_move_ = 0;
+      largest_mover_ = -1;
+      for (int c = 0; c < k; ++c) {
+        const double move = exact_upper(
+            detail::squared_distance(centres.row(c).data(), previous_.row(c).data(), d));
+        moved_[static_cast<std::size_t>(c)] = move;
+        if (move > largest_move_) {
+          second_move_ = largest_move_;
+          largest_move_ = move;
+          largest_mover_ = c;
+        } else {
+          second_move_ = std::max(second_move_, move);
+        }
+      }
+      half_gap_.assign(static_cast<std::size_t>(k), std::numeric_limits<double>::infinity());
+      for (int a = 0; a < k; ++a) {
+        for (int b = a + 1; b < k; ++b) {
+          const double gap = exact_lower(detail::squared_distance(centres.row(a).data(),
+                                                                  centres.row(b).data(), d)) /
+                             2;
+          half_gap_[static_cast<std::size_t>(a)] =
+              std::min(half_gap_[static_cast<std::size_t>(a)], gap);
+          half_gap_[static_cast<std::size_t>(b)] =
+              std::min(half_gap_[static_cast<std::size_t>(b)], gap);
+        }
+      }
+    }
+
+    /// Moves point i's bounds by the centres' moves; recomputes only what they cannot prove.
+    /// Returns 1 when its label changed.
+    int update_point(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const std::size_t s = static_cast<std::size_t>(i);
+      const int own = labels[i];
+      const double others_moved = own == largest_mover_ ? second_move_ : largest_move_;
+      double upper = (upper_[s] + moved_[static_cast<std::size_t>(own)]) * (1 + 4 * eps);
+      const double lower_moved = lower_[s] - others_moved;
+      lower_[s] = lower_moved > 0 ? lower_moved * (1 - 4 * eps) : 0.0;
+      // By the triangle inequality every other centre is at least 2 half_gap - upper away.
+      const auto others_at_least = [&](double own_upper) {
+        const double by_gap = 2 * half_gap_[static_cast<std::size_t>(own)] - own_upper;
+        return std::max(lower_[s], by_gap > 0 ? by_gap * (1 - 4 * eps) : 0.0);
+      };
+      if (proven_nearest(upper, others_at_least(upper))) {
+        upper_[s] = upper;
+        return 0;
+      }
+      ++distances_;
+      upper = exact_upper(
+          detail::squared_distance(points_.row(i).data(), centres.row(own).data(), points_.cols()));
+      if (proven_nearest(upper, others_at_least(upper))) {
+        upper_[s] = upper;
+        return 0;
+      }
+      return assign_fully(i, centres, labels);
+    }
+
+    /// The canonical comparison against every centre, exactly as km::naive; resets the bounds.
+    int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const Scalar* point = points_.row(i).data();
+      const int k = static_cast<int>(centres.rows());
+      const Eigen::Index d = points_.cols();
+      int best = 0;
+      Scalar best_distance = detail::squared_distance(point, centres.row(0).data(), d);
+      Scalar second_distance = std::numeric_limits<Scalar>::infinity();
+      for (int c = 1; c < k; ++c) {
+        const Scalar distance = detail::squared_distance(point, centres.row(c).data(), d);
+        if (distance < best_distance) {  // strict: ties keep the lower index
+          second_distance = best_distance;
+          best_distance = distance;
+          best = c;
+        } else {
+          second_distance = std::min(second_distance, distance);
+        }
+      }
+      distances_ += static_cast<std::uint64_t>(k);
+      const std::size_t s = static_cast<std::size_t>(i);
+      upper_[s] = exact_upper(best_distance);
+      lower_[s] = k > 1 ? exact_lower(second_distance) : std::numeric_limits<double>::infinity();
+      if (labels[i] == best) return 0;
+      labels[i] = best;
+      return 1;
+    }
+
+    detail::points_view<Scalar> points_;
+    std::vector<double> upper_;  // >= exact distance of each point to its centre
+    std::vector<double> lower_;  // <= exact distance of each point to any other centre
+    double relative_, absolute_;
+    row_matrix<Scalar> previous_;   // the centres of the previous pass
+    std::vector<double> moved_;     // >= how far each centre moved since
+    std::vector<double> half_gap_;  // <= half the distance from each centre to its nearest other
+    double largest_move_ = 0, second_move_ = 0;
+    int largest_mover_ = -1;
+    std::uint64_t distances_ = 0;
+  };
+};
+
+}  // namespace km
