@@ -24,7 +24,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centr
                      const options& opts) {
   const Eigen::Index n = points.rows();
   typename Strategy::template assigner<Scalar> assign(points);
-  centre_update<Scalar> update(n, static_cast<int>(centres.rows()), points.cols());
+  centre_update<Scalar> update(static_cast<int>(centres.rows()), points.cols());
   row_matrix<Scalar> next(centres.rows(), centres.cols());
 
   result<Scalar> out;

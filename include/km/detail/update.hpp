@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "distance.hpp"
@@ -25,11 +26,8 @@ class centre_update {
   static constexpr bool compensated = std::is_same_v<Scalar, double>;
 
  public:
-  centre_update(Eigen::Index n, int k, Eigen::Index d)
-      : sums_(k, d),
-        compensation_(compensated ? k : 0, compensated ? d : 0),
-        counts_(k),
-        distance_to_centre_(static_cast<std::size_t>(n)) {}
+  centre_update(int k, Eigen::Index d)
+      : sums_(k, d), compensation_(compensated ? k : 0, compensated ? d : 0), counts_(k) {}
 
   /// Writes the new centres into `next` and returns the inertia of `labels` against `centres`.
   ///
@@ -49,9 +47,7 @@ class centre_update {
     for (Eigen::Index i = 0; i < n; ++i) {
       const int label = labels[i];
       const Scalar* point = points.row(i).data();
-      const Scalar distance = squared_distance(point, centres.row(label).data(), d);
-      distance_to_centre_[static_cast<std::size_t>(i)] = distance;
-      inertia += static_cast<double>(distance);
+      inertia += static_cast<double>(squared_distance(point, centres.row(label).data(), d));
       add(sums_.row(label).data(), compensation_.data() + (compensated ? label * d : 0), point,
           centres.row(label).data(), d);
       ++counts_[label];
@@ -69,7 +65,7 @@ class centre_update {
         }
       }
     }
-    if (!empty.empty()) relocate(points, empty, next);
+    if (!empty.empty()) relocate(points, labels, centres, empty, next);
     return inertia;
   }
 
@@ -91,28 +87,30 @@ class centre_update {
     }
   }
 
-  void relocate(const points_view<Scalar>& points, const std::vector<int>& empty,
-                row_matrix<Scalar>& next) {
-    std::vector<Eigen::Index> farthest;
+  /// The rare path (some cluster is empty): distances are recomputed here rather than stored
+  /// for every point on every pass.
+  static void relocate(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
+                       const row_matrix<Scalar>& centres, const std::vector<int>& empty,
+                       row_matrix<Scalar>& next) {
+    std::vector<std::pair<Scalar, Eigen::Index>> farthest;  // (distance, point), distance > 0
     for (Eigen::Index i = 0; i < points.rows(); ++i) {
-      if (distance_to_centre_[static_cast<std::size_t>(i)] > 0) farthest.push_back(i);
+      const Scalar distance =
+          squared_distance(points.row(i).data(), centres.row(labels[i]).data(), points.cols());
+      if (distance > 0) farthest.emplace_back(distance, i);
     }
     const std::size_t movable = std::min(farthest.size(), empty.size());
     std::partial_sort(farthest.begin(), farthest.begin() + static_cast<std::ptrdiff_t>(movable),
-                      farthest.end(), [this](Eigen::Index a, Eigen::Index b) {
-                        const Scalar da = distance_to_centre_[static_cast<std::size_t>(a)];
-                        const Scalar db = distance_to_centre_[static_cast<std::size_t>(b)];
-                        return da > db || (da == db && a < b);
+                      farthest.end(), [](const auto& a, const auto& b) {
+                        return a.first > b.first || (a.first == b.first && a.second < b.second);
                       });
     for (std::size_t e = 0; e < movable; ++e)
-      next.row(empty[e]) = points.row(farthest[e]);
+      next.row(empty[e]) = points.row(farthest[e].second);
   }
 
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> sums_;
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
       compensation_;  // double only
   Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> counts_;
-  std::vector<Scalar> distance_to_centre_;
 };
 
 /// Sum of canonical squared distances of the points to their centres, in point order.
