@@ -12,6 +12,7 @@
 
 #include <Eigen/Core>
 
+#include "detail/bounds.hpp"
 #include "detail/distance.hpp"
 #include "detail/points.hpp"
 
@@ -31,10 +32,9 @@ struct hamerly {
    public:
     explicit assigner(const detail::points_view<Scalar>& points)
         : points_(points),
+          bounds_(points.cols()),
           upper_(static_cast<std::size_t>(points.rows())),
-          lower_(static_cast<std::size_t>(points.rows())),
-          relative_(static_cast<double>(detail::error_bound<Scalar>::relative(points.cols()))),
-          absolute_(static_cast<double>(detail::error_bound<Scalar>::absolute(points.cols()))) {}
+          lower_(static_cast<std::size_t>(points.rows())) {}
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       const Eigen::Index n = points_.rows();
@@ -55,30 +55,6 @@ struct hamerly {
     std::uint64_t distance_computations() const noexcept { return distances_; }
 
    private:
-    static constexpr double eps = std::numeric_limits<double>::epsilon();
-
-    /// Bounds on the exact distance, given a canonical squared distance: the canonical form is
-    /// within relative_ times the exact square, plus absolute_ for underflow.
-    double exact_upper(Scalar canonical) const {
-      return std::sqrt((static_cast<double>(canonical) + absolute_) / (1 - relative_) *
-                       (1 + 8 * eps));
-    }
-    double exact_lower(Scalar canonical) const {
-      const double square =
-          (static_cast<double>(canonical) - absolute_) / (1 + relative_) * (1 - 8 * eps);
-      return square > 0 ? std::sqrt(square) * (1 - 4 * eps) : 0.0;
-    }
-
-    /// True when exact distances `to_own` <= upper and `to_others` >= lower prove the canonical
-    /// distance to the own centre strictly below the canonical distance to any other.
-    bool proven_nearest(double upper, double lower) const {
-      // Past relative_ = 1/4 (float data with d in the millions) the bounds prove nothing.
-      return relative_ < 0.25 && lower > 0 &&
-             lower * lower * (1 - relative_) * (1 - 8 * eps) -
-                     upper * upper * (1 + relative_) * (1 + 8 * eps) >
-                 4 * absolute_;
-    }
-
     /// How far each centre moved (upper bounds), the two largest moves, and each centre's half
     /// distance to its nearest neighbour (lower bounds).
     void measure_centres(const row_matrix<Scalar>& centres) {
@@ -88,7 +64,7 @@ struct hamerly {
       largest_move_ = second_move_ = 0;
       largest_mover_ = -1;
       for (int c = 0; c < k; ++c) {
-        const double move = exact_upper(
+        const double move = bounds_.upper(
             detail::squared_distance(centres.row(c).data(), previous_.row(c).data(), d));
         moved_[static_cast<std::size_t>(c)] = move;
         if (move > largest_move_) {
@@ -102,8 +78,8 @@ struct hamerly {
       half_gap_.assign(static_cast<std::size_t>(k), std::numeric_limits<double>::infinity());
       for (int a = 0; a < k; ++a) {
         for (int b = a + 1; b < k; ++b) {
-          const double gap = exact_lower(detail::squared_distance(centres.row(a).data(),
-                                                                  centres.row(b).data(), d)) /
+          const double gap = bounds_.lower(detail::squared_distance(centres.row(a).data(),
+                                                                    centres.row(b).data(), d)) /
                              2;
           half_gap_[static_cast<std::size_t>(a)] =
               std::min(half_gap_[static_cast<std::size_t>(a)], gap);
@@ -119,22 +95,21 @@ struct hamerly {
       const std::size_t s = static_cast<std::size_t>(i);
       const int own = labels[i];
       const double others_moved = own == largest_mover_ ? second_move_ : largest_move_;
-      double upper = (upper_[s] + moved_[static_cast<std::size_t>(own)]) * (1 + 4 * eps);
-      const double lower_moved = lower_[s] - others_moved;
-      lower_[s] = lower_moved > 0 ? lower_moved * (1 - 4 * eps) : 0.0;
+      double upper = bounds_.grown(upper_[s], moved_[static_cast<std::size_t>(own)]);
+      lower_[s] = bounds_.shrunk(lower_[s], others_moved);
       // By the triangle inequality every other centre is at least 2 half_gap - upper away.
       const auto others_at_least = [&](double own_upper) {
-        const double by_gap = 2 * half_gap_[static_cast<std::size_t>(own)] - own_upper;
-        return std::max(lower_[s], by_gap > 0 ? by_gap * (1 - 4 * eps) : 0.0);
+        return std::max(lower_[s],
+                        bounds_.shrunk(2 * half_gap_[static_cast<std::size_t>(own)], own_upper));
       };
-      if (proven_nearest(upper, others_at_least(upper))) {
+      if (bounds_.proves_nearer(upper, others_at_least(upper))) {
         upper_[s] = upper;
         return 0;
       }
       ++distances_;
-      upper = exact_upper(
+      upper = bounds_.upper(
           detail::squared_distance(points_.row(i).data(), centres.row(own).data(), points_.cols()));
-      if (proven_nearest(upper, others_at_least(upper))) {
+      if (bounds_.proves_nearer(upper, others_at_least(upper))) {
         upper_[s] = upper;
         return 0;
       }
@@ -161,17 +136,17 @@ struct hamerly {
       }
       distances_ += static_cast<std::uint64_t>(k);
       const std::size_t s = static_cast<std::size_t>(i);
-      upper_[s] = exact_upper(best_distance);
-      lower_[s] = k > 1 ? exact_lower(second_distance) : std::numeric_limits<double>::infinity();
+      upper_[s] = bounds_.upper(best_distance);
+      lower_[s] = k > 1 ? bounds_.lower(second_distance) : std::numeric_limits<double>::infinity();
       if (labels[i] == best) return 0;
       labels[i] = best;
       return 1;
     }
 
     detail::points_view<Scalar> points_;
-    std::vector<double> upper_;  // >= exact distance of each point to its centre
-    std::vector<double> lower_;  // <= exact distance of each point to any other centre
-    double relative_, absolute_;
+    detail::distance_bounds<Scalar> bounds_;
+    std::vector<double> upper_;     // >= exact distance of each point to its centre
+    std::vector<double> lower_;     // <= exact distance of each point to any other centre
     row_matrix<Scalar> previous_;   // the centres of the previous pass
     std::vector<double> moved_;     // >= how far each centre moved since
     std::vector<double> half_gap_;  // <= half the distance from each centre to its nearest other
