@@ -1,6 +1,7 @@
 // km's runner for the peer comparison (bench/README.md, "Runner protocol"):
 //
-//   km_run PROBLEM_DIR OUT_DIR [--variant naive|vectorised|kd_tree|hamerly[/float32]] [--repeat R]
+//   km_run PROBLEM_DIR OUT_DIR [--variant naive|vectorised|kd_tree|hamerly|elkan[/float32]]
+//   [--repeat R]
 //
 // Fits km::kmeans<Strategy> from init.f64, tolerance 0 (stop after a pass that changes no label),
 // one thread, and at most max_iterations centre updates, as the peers count them: km counts
@@ -52,7 +53,8 @@ void run_in(bool float32, const bench::problem& p, const bench::arguments& args,
 
 int main(int argc, char** argv) {
   const bench::arguments args = bench::parse_arguments(
-      argc, argv, "kd_tree", "naive, vectorised, kd_tree, hamerly, each optionally with /float32");
+      argc, argv, "kd_tree",
+      "naive, vectorised, kd_tree, hamerly, elkan, each optionally with /float32");
   const std::string suffix = "/float32";
   std::string strategy = args.variant;
   const bool float32 =
@@ -60,9 +62,9 @@ int main(int argc, char** argv) {
       strategy.compare(strategy.size() - suffix.size(), suffix.size(), suffix) == 0;
   if (float32) strategy.resize(strategy.size() - suffix.size());
   if (strategy != "naive" && strategy != "vectorised" && strategy != "kd_tree" &&
-      strategy != "hamerly") {
+      strategy != "hamerly" && strategy != "elkan") {
     bench::fail(2, "unknown variant '" + args.variant +
-                       "': naive, vectorised, kd_tree or hamerly, optionally with /float32");
+                       "': naive, vectorised, kd_tree, hamerly or elkan, optionally with /float32");
   }
 
   const bench::problem p = bench::read_problem(args.problem_dir);
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
     if (strategy == "vectorised") run_in<km::vectorised>(float32, p, args, out);
     if (strategy == "kd_tree") run_in<km::kd_tree>(float32, p, args, out);
     if (strategy == "hamerly") run_in<km::hamerly>(float32, p, args, out);
+    if (strategy == "elkan") run_in<km::elkan>(float32, p, args, out);
   } catch (const std::exception& e) {  // km::invalid_input: data km refuses (NaN, overflow, ...)
     const std::string what = e.what();
     bench::fail(3, what.rfind("km: ", 0) == 0 ? what : "km: " + what);

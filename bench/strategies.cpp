@@ -267,6 +267,7 @@ const std::vector<strategy>& strategies() {
       make_strategy<km::vectorised>("vectorised", work::dense),
       make_strategy<km::kd_tree>("kd_tree", work::pruned),
       make_strategy<km::hamerly>("hamerly", work::pruned),
+      make_strategy<km::elkan>("elkan", work::pruned),
   };
   return all;
 }

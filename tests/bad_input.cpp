@@ -104,3 +104,11 @@ TEST_CASE("a rejected fit leaves the caller's objects untouched", "[bad_input]")
   // invalid_input is a std::invalid_argument, for callers that catch the standard type.
   CHECK_THROWS_AS(km::kmeans<km::kd_tree>(with_k<double>(2)).fit(points), std::invalid_argument);
 }
+
+TEST_CASE("elkan refuses bounds beyond its memory cap", "[bad_input]") {
+  // 600,000 x 1,000 lower bounds would take 4.8 GB, over elkan's 4 GiB cap.
+  const matrix<double> points = blobs<double>(600000, 1, 4, 1.0, 6);
+  const matrix<double> initial = points.topRows(1000);
+  CHECK_THROWS_WITH(km::kmeans<km::elkan>(with_k<double>(1000)).fit(points, initial),
+                    Contains("elkan needs n x k = 600000 x 1000") && Contains("km::hamerly"));
+}

@@ -23,6 +23,10 @@ void check_all_strategies(const matrix<Scalar>& points, const km::options& opts,
     INFO("strategy hamerly");
     require_same_as_naive<km::hamerly>(points, opts, initial);
   }
+  {
+    INFO("strategy elkan");
+    require_same_as_naive<km::elkan>(points, opts, initial);
+  }
 }
 
 }  // namespace

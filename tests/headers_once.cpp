@@ -1,6 +1,7 @@
 // With headers_twice.cpp: every public header in two translation units, each included twice, so
 // that a missing `inline` or include guard fails to link or compile.
 #include <km/blobs.hpp>
+#include <km/elkan.hpp>
 #include <km/hamerly.hpp>
 #include <km/invalid_input.hpp>
 #include <km/kd_tree.hpp>

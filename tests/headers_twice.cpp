@@ -1,5 +1,6 @@
 // The second translation unit of headers_once.cpp.
 #include <km/blobs.hpp>
+#include <km/elkan.hpp>
 #include <km/hamerly.hpp>
 #include <km/invalid_input.hpp>
 #include <km/kd_tree.hpp>

@@ -19,6 +19,7 @@
 #include "detail/lloyd.hpp"
 #include "detail/points.hpp"
 #include "detail/validate.hpp"
+#include "elkan.hpp"
 #include "hamerly.hpp"
 #include "invalid_input.hpp"
 #include "kd_tree.hpp"

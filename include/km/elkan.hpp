@@ -1,0 +1,199 @@
+// km::elkan: Elkan (2003), "Using the triangle inequality to accelerate k-means", ICML. Each point
+// keeps an upper bound on the distance to its centre and a lower bound on its distance to every
+// centre; a centre is compared only when neither its lower bound nor half its distance to the
+// point's centre rules it out.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "detail/bounds.hpp"
+#include "detail/distance.hpp"
+#include "detail/points.hpp"
+#include "invalid_input.hpp"
+
+namespace km {
+
+/// Wins for high d and many iterations, where one skipped distance saves d operations. Memory
+/// beside the data: n x k lower bounds (8 bytes each), n upper bounds, k x k centre distances and
+/// the previous centres. Refuses, with km::invalid_input, a fit whose bounds would exceed
+/// `max_bound_bytes` (4 GiB); km::hamerly needs two bounds per point instead.
+///
+/// Exactness as for km::hamerly: bounds on exact distances are rounded outwards, a centre is
+/// skipped only when the bounds prove it canonically *strictly* farther than the point's current
+/// centre, and the centres that are compared are compared canonically with ties to the lower
+/// index, so the labels equal km::naive's.
+struct elkan {
+  static constexpr std::uint64_t max_bound_bytes = std::uint64_t(1) << 32;
+
+  template <typename Scalar>
+  class assigner {
+   public:
+    explicit assigner(const detail::points_view<Scalar>& points)
+        : points_(points),
+          bounds_(points.cols()),
+          upper_(static_cast<std::size_t>(points.rows())) {}
+
+    Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const Eigen::Index n = points_.rows();
+      const int k = static_cast<int>(centres.rows());
+      Eigen::Index changed = 0;
+      if (previous_.rows() == 0) {
+        allocate_lower_bounds(n, k);
+        for (Eigen::Index i = 0; i < n; ++i)
+          changed += assign_fully(i, centres, labels);
+      } else {
+        move_bounds(centres, labels);
+        measure_centres(centres);
+        for (Eigen::Index i = 0; i < n; ++i)
+          changed += update_point(i, centres, labels);
+      }
+      previous_ = centres;
+      return changed;
+    }
+
+    /// Point-to-centre distances computed (centre-to-centre ones are not counted).
+    std::uint64_t distance_computations() const noexcept { return distances_; }
+
+   private:
+    void allocate_lower_bounds(Eigen::Index n, int k) {
+      const std::uint64_t bytes =
+          static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k) * sizeof(double);
+      if (bytes > max_bound_bytes) {
+        throw invalid_input("elkan needs n x k = " + std::to_string(n) + " x " + std::to_string(k) +
+                            " lower bounds (" + std::to_string(bytes >> 20) +
+                            " MiB), over its cap of " + std::to_string(max_bound_bytes >> 20) +
+                            " MiB; use km::hamerly, which needs two bounds per point");
+      }
+      lower_.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(k));
+      k_ = static_cast<std::size_t>(k);
+    }
+
+    double& lower(Eigen::Index i, int c) {
+      return lower_[static_cast<std::size_t>(i) * k_ + static_cast<std::size_t>(c)];
+    }
+
+    /// Moves every bound by how far its centre moved since the previous pass.
+    void move_bounds(const row_matrix<Scalar>& centres, const Eigen::VectorXi& labels) {
+      const int k = static_cast<int>(centres.rows());
+      moved_.resize(static_cast<std::size_t>(k));
+      for (int c = 0; c < k; ++c) {
+        moved_[static_cast<std::size_t>(c)] = bounds_.upper(detail::squared_distance(
+            centres.row(c).data(), previous_.row(c).data(), centres.cols()));
+      }
+      for (Eigen::Index i = 0; i < points_.rows(); ++i) {
+        const std::size_t s = static_cast<std::size_t>(i);
+        upper_[s] = bounds_.grown(upper_[s], moved_[static_cast<std::size_t>(labels[i])]);
+        for (int c = 0; c < k; ++c) {
+          lower(i, c) = bounds_.shrunk(lower(i, c), moved_[static_cast<std::size_t>(c)]);
+        }
+      }
+    }
+
+    /// Lower bounds on the centre-to-centre distances, and half the nearest one per centre.
+    void measure_centres(const row_matrix<Scalar>& centres) {
+      const int k = static_cast<int>(centres.rows());
+      gap_.resize(k, k);
+      half_gap_.assign(static_cast<std::size_t>(k), std::numeric_limits<double>::infinity());
+      for (int a = 0; a < k; ++a) {
+        gap_(a, a) = 0;
+        for (int b = a + 1; b < k; ++b) {
+          const double gap = bounds_.lower(detail::squared_distance(
+              centres.row(a).data(), centres.row(b).data(), centres.cols()));
+          gap_(a, b) = gap_(b, a) = gap;
+          half_gap_[static_cast<std::size_t>(a)] =
+              std::min(half_gap_[static_cast<std::size_t>(a)], gap / 2);
+          half_gap_[static_cast<std::size_t>(b)] =
+              std::min(half_gap_[static_cast<std::size_t>(b)], gap / 2);
+        }
+      }
+    }
+
+    Scalar canonical(Eigen::Index i, const row_matrix<Scalar>& centres, int c) {
+      ++distances_;
+      return detail::squared_distance(points_.row(i).data(), centres.row(c).data(), points_.cols());
+    }
+
+    /// Elkan's pass over one point: every centre not ruled out is compared canonically with the
+    /// current best (ties to the lower index). Returns 1 when the label changed.
+    int update_point(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const std::size_t s = static_cast<std::size_t>(i);
+      const int k = static_cast<int>(centres.rows());
+      const int own = labels[i];
+      int best = own;
+      double upper = upper_[s];
+      // Every other centre is at least 2 half_gap - upper away (triangle inequality).
+      if (bounds_.proves_nearer(
+              upper, bounds_.shrunk(2 * half_gap_[static_cast<std::size_t>(own)], upper))) {
+        return 0;
+      }
+      bool tight = false;
+      Scalar best_distance = 0;
+      for (int c = 0; c < k; ++c) {
+        if (c == best) continue;
+        // c is out when it is provably farther than best by its own lower bound, or by the
+        // triangle inequality through best: |x - c| >= |best - c| - |x - best|.
+        const auto ruled_out = [&] {
+          return bounds_.proves_nearer(upper, lower(i, c)) ||
+                 bounds_.proves_nearer(upper, bounds_.shrunk(gap_(best, c), upper));
+        };
+        if (ruled_out()) continue;
+        if (!tight) {
+          best_distance = canonical(i, centres, best);
+          upper = bounds_.upper(best_distance);
+          lower(i, best) = bounds_.lower(best_distance);
+          tight = true;
+          if (ruled_out()) continue;
+        }
+        const Scalar distance = canonical(i, centres, c);
+        lower(i, c) = bounds_.lower(distance);
+        if (distance < best_distance || (distance == best_distance && c < best)) {
+          best = c;
+          best_distance = distance;
+          upper = bounds_.upper(distance);
+        }
+      }
+      upper_[s] = upper;
+      if (best == own) return 0;
+      labels[i] = best;
+      return 1;
+    }
+
+    /// The first pass: the canonical comparison against every centre, exactly as km::naive.
+    int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const int k = static_cast<int>(centres.rows());
+      int best = 0;
+      Scalar best_distance = std::numeric_limits<Scalar>::infinity();
+      for (int c = 0; c < k; ++c) {
+        const Scalar distance = canonical(i, centres, c);
+        lower(i, c) = bounds_.lower(distance);
+        if (distance < best_distance) {  // strict: ties keep the lower index
+          best_distance = distance;
+          best = c;
+        }
+      }
+      upper_[static_cast<std::size_t>(i)] = bounds_.upper(best_distance);
+      if (labels[i] == best) return 0;
+      labels[i] = best;
+      return 1;
+    }
+
+    detail::points_view<Scalar> points_;
+    detail::distance_bounds<Scalar> bounds_;
+    std::vector<double> upper_;  // >= exact distance of each point to its centre
+    std::vector<double> lower_;  // n x k: <= exact distance of each point to each centre
+    std::size_t k_ = 0;
+    row_matrix<Scalar> previous_;  // the centres of the previous pass
+    std::vector<double> moved_;    // >= how far each centre moved since
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic> gap_;  // <= centre-to-centre distances
+    std::vector<double> half_gap_;  // <= half the distance from each centre to its nearest other
+    std::uint64_t distances_ = 0;
+  };
+};
+
+}  // namespace km
