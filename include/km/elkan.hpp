@@ -127,25 +127,23 @@ struct elkan {
       const int own = labels[i];
       int best = own;
       double upper = upper_[s];
+      double threshold = bounds_.nearer_threshold(upper);
+      double reach = bounds_.reach(threshold, upper);
       // Every other centre is at least 2 half_gap - upper away (triangle inequality).
-      if (bounds_.proves_nearer(
-              upper, bounds_.shrunk(2 * half_gap_[static_cast<std::size_t>(own)], upper))) {
-        return 0;
-      }
+      if (2 * half_gap_[static_cast<std::size_t>(own)] > reach) return 0;
       bool tight = false;
       Scalar best_distance = 0;
       for (int c = 0; c < k; ++c) {
         if (c == best) continue;
         // c is out when it is provably farther than best by its own lower bound, or by the
         // triangle inequality through best: |x - c| >= |best - c| - |x - best|.
-        const auto ruled_out = [&] {
-          return bounds_.proves_nearer(upper, lower(i, c)) ||
-                 bounds_.proves_nearer(upper, bounds_.shrunk(gap_(best, c), upper));
-        };
+        const auto ruled_out = [&] { return lower(i, c) > threshold || gap_(best, c) > reach; };
         if (ruled_out()) continue;
         if (!tight) {
           best_distance = canonical(i, centres, best);
           upper = bounds_.upper(best_distance);
+          threshold = bounds_.nearer_threshold(upper);
+          reach = bounds_.reach(threshold, upper);
           lower(i, best) = bounds_.lower(best_distance);
           tight = true;
           if (ruled_out()) continue;
@@ -156,6 +154,8 @@ struct elkan {
           best = c;
           best_distance = distance;
           upper = bounds_.upper(distance);
+          threshold = bounds_.nearer_threshold(upper);
+          reach = bounds_.reach(threshold, upper);
         }
       }
       upper_[s] = upper;

@@ -97,19 +97,20 @@ struct hamerly {
       const double others_moved = own == largest_mover_ ? second_move_ : largest_move_;
       double upper = bounds_.grown(upper_[s], moved_[static_cast<std::size_t>(own)]);
       lower_[s] = bounds_.shrunk(lower_[s], others_moved);
-      // By the triangle inequality every other centre is at least 2 half_gap - upper away.
-      const auto others_at_least = [&](double own_upper) {
-        return std::max(lower_[s],
-                        bounds_.shrunk(2 * half_gap_[static_cast<std::size_t>(own)], own_upper));
+      // Every other centre is beyond the lower bound, and at least 2 half_gap - upper away.
+      const double gap = 2 * half_gap_[static_cast<std::size_t>(own)];
+      const auto proven = [&](double own_upper) {
+        const double threshold = bounds_.nearer_threshold(own_upper);
+        return lower_[s] > threshold || gap > bounds_.reach(threshold, own_upper);
       };
-      if (bounds_.proves_nearer(upper, others_at_least(upper))) {
+      if (proven(upper)) {
         upper_[s] = upper;
         return 0;
       }
       ++distances_;
       upper = bounds_.upper(
           detail::squared_distance(points_.row(i).data(), centres.row(own).data(), points_.cols()));
-      if (bounds_.proves_nearer(upper, others_at_least(upper))) {
+      if (proven(upper)) {
         upper_[s] = upper;
         return 0;
       }

@@ -39,14 +39,25 @@ class distance_bounds {
     return moved > 0 ? moved * (1 - 4 * eps) : 0.0;
   }
 
-  /// True when exact distances, one <= own_upper and the other >= other_lower, prove the first's
-  /// canonical squared distance strictly below the second's: no tie is possible either.
-  bool proves_nearer(double own_upper, double other_lower) const {
+  /// For a point whose exact distance to its own centre is <= own_upper: any other centre
+  /// whose exact distance is known to be > the returned threshold is canonically strictly
+  /// farther, no tie possible. The threshold t satisfies t^2 (1 - relative_) > own_upper^2
+  /// (1 + relative_) + 2 absolute_ (the canonical errors of both sides), rounded up; computed
+  /// once per bound, it turns every later test into one comparison.
+  double nearer_threshold(double own_upper) const {
     // Past relative_ = 1/4 (float data with d in the millions) the bounds prove nothing.
-    return relative_ < 0.25 && other_lower > 0 &&
-           other_lower * other_lower * (1 - relative_) * (1 - 8 * eps) -
-                   own_upper * own_upper * (1 + relative_) * (1 + 8 * eps) >
-               4 * absolute_;
+    if (!(relative_ < 0.25)) return std::numeric_limits<double>::infinity();
+    const double square =
+        (own_upper * own_upper * (1 + relative_) * (1 + 8 * eps) + 4 * absolute_) /
+        ((1 - relative_) * (1 - 8 * eps));
+    return std::sqrt(square) * (1 + 8 * eps);
+  }
+
+  /// The distance between the own centre and another beyond which the other is past
+  /// `threshold` for every point within own_upper of the own centre (triangle inequality:
+  /// |x - other| >= |own - other| - |x - own|), rounded up.
+  static double reach(double threshold, double own_upper) {
+    return (threshold + own_upper) * (1 + 8 * eps);
   }
 
  private:
