@@ -195,6 +195,7 @@ RUNNERS = [
     Runner("km_run", "vectorised", 3.5, 0.10),
     Runner("km_run", "kd_tree", 12, 0.6),
     Runner("km_run", "hamerly", 8, 0.12),
+    Runner("km_run", "elkan", 10, 0.12),
     Runner("km_run", "naive", 6, 0.14),
     Runner("km_run", "vectorised/float32", 2.5, 0.07),
     Runner("km_run", "kd_tree/float32", 10, 0.6),
@@ -290,7 +291,7 @@ def inertia(points: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> floa
 def pick_reference(outcomes: dict[Runner, Outcome]) -> Runner | None:
     """km naive in float64 where it ran, else another km float64 strategy: all return the same
     bits by contract (checked by km_mismatches)."""
-    for variant in ("naive", "kd_tree", "vectorised", "hamerly"):
+    for variant in ("naive", "kd_tree", "vectorised", "hamerly", "elkan"):
         for runner, outcome in outcomes.items():
             if runner.is_km and runner.variant == variant and outcome.status == "ran":
                 return runner
