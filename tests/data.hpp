@@ -67,6 +67,21 @@ matrix<Scalar> mirror(Eigen::Index n) {
   return points;
 }
 
+/// 300 points in 3 blobs, and 5 initial centres of which two (1 and 3) lie far from every point,
+/// so that their clusters are empty after the first pass.
+template <typename Scalar>
+struct emptying_case {
+  matrix<Scalar> points = blobs<Scalar>(300, 3, 3, 0.8, 21);
+  matrix<Scalar> initial = far_centres(points);
+
+  static matrix<Scalar> far_centres(const matrix<Scalar>& points) {
+    matrix<Scalar> centres = points.topRows(5);
+    centres.row(1).setConstant(Scalar(500));
+    centres.row(3).setConstant(Scalar(-500));
+    return centres;
+  }
+};
+
 /// The data sets every exact strategy is compared on.
 template <typename Scalar>
 std::vector<case_data<Scalar>> adversarial_cases() {

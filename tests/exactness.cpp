@@ -51,13 +51,10 @@ TEMPLATE_TEST_CASE("every exact strategy equals naive when clusters empty", "[ex
                    double) {
   // Two of the given centres lie far from every point: their clusters are empty after the first
   // pass and the shared relocation rule must act identically for every strategy.
-  const matrix<TestType> points = blobs<TestType>(300, 3, 3, 0.8, 21);
-  matrix<TestType> initial = points.topRows(5);
-  initial.row(1).setConstant(TestType(500));
-  initial.row(3).setConstant(TestType(-500));
+  const emptying_case<TestType> data;
   km::options opts;
   opts.k = 5;
-  check_all_strategies(points, opts, &initial);
+  check_all_strategies(data.points, opts, &data.initial);
 }
 
 TEMPLATE_TEST_CASE("every exact strategy equals naive from centres on exact ties", "[exactness]",

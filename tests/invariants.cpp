@@ -102,13 +102,11 @@ TEMPLATE_TEST_CASE("inertia never rises and the reports add up", "[invariants]",
 
 TEMPLATE_TEST_CASE("empty clusters are refilled from the farthest points", "[invariants]", float,
                    double) {
-  const matrix<TestType> points = blobs<TestType>(300, 3, 3, 0.8, 21);
-  matrix<TestType> initial = points.topRows(5);
-  initial.row(1).setConstant(TestType(500));
-  initial.row(3).setConstant(TestType(-500));
+  const emptying_case<TestType> data;
+  const matrix<TestType>& points = data.points;
   km::options opts;
   opts.k = 5;
-  const auto r = km::kmeans<km::vectorised>(opts).fit(points, initial);
+  const auto r = km::kmeans<km::vectorised>(opts).fit(points, data.initial);
   REQUIRE(r.converged);
   for (int c = 0; c < 5; ++c)
     CHECK((r.labels.array() == c).count() > 0);

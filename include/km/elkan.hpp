@@ -49,7 +49,7 @@ struct elkan {
           changed += assign_fully(i, centres, labels);
       } else {
         move_bounds(centres, labels);
-        measure_centres(centres);
+        bounds_.gaps(centres, nearest_gap_, &gap_);
         for (Eigen::Index i = 0; i < n; ++i)
           changed += update_point(i, centres, labels);
       }
@@ -81,35 +81,12 @@ struct elkan {
     /// Moves every bound by how far its centre moved since the previous pass.
     void move_bounds(const row_matrix<Scalar>& centres, const Eigen::VectorXi& labels) {
       const int k = static_cast<int>(centres.rows());
-      moved_.resize(static_cast<std::size_t>(k));
-      for (int c = 0; c < k; ++c) {
-        moved_[static_cast<std::size_t>(c)] = bounds_.upper(detail::squared_distance(
-            centres.row(c).data(), previous_.row(c).data(), centres.cols()));
-      }
+      bounds_.moves(previous_, centres, moved_);
       for (Eigen::Index i = 0; i < points_.rows(); ++i) {
         const std::size_t s = static_cast<std::size_t>(i);
         upper_[s] = bounds_.grown(upper_[s], moved_[static_cast<std::size_t>(labels[i])]);
         for (int c = 0; c < k; ++c) {
           lower(i, c) = bounds_.shrunk(lower(i, c), moved_[static_cast<std::size_t>(c)]);
-        }
-      }
-    }
-
-    /// Lower bounds on the centre-to-centre distances, and half the nearest one per centre.
-    void measure_centres(const row_matrix<Scalar>& centres) {
-      const int k = static_cast<int>(centres.rows());
-      gap_.resize(k, k);
-      half_gap_.assign(static_cast<std::size_t>(k), std::numeric_limits<double>::infinity());
-      for (int a = 0; a < k; ++a) {
-        gap_(a, a) = 0;
-        for (int b = a + 1; b < k; ++b) {
-          const double gap = bounds_.lower(detail::squared_distance(
-              centres.row(a).data(), centres.row(b).data(), centres.cols()));
-          gap_(a, b) = gap_(b, a) = gap;
-          half_gap_[static_cast<std::size_t>(a)] =
-              std::min(half_gap_[static_cast<std::size_t>(a)], gap / 2);
-          half_gap_[static_cast<std::size_t>(b)] =
-              std::min(half_gap_[static_cast<std::size_t>(b)], gap / 2);
         }
       }
     }
@@ -129,8 +106,8 @@ struct elkan {
       double upper = upper_[s];
       double threshold = bounds_.nearer_threshold(upper);
       double reach = bounds_.reach(threshold, upper);
-      // Every other centre is at least 2 half_gap - upper away (triangle inequality).
-      if (2 * half_gap_[static_cast<std::size_t>(own)] > reach) return 0;
+      // Every other centre is at least nearest_gap - upper away (triangle inequality).
+      if (nearest_gap_[static_cast<std::size_t>(own)] > reach) return 0;
       bool tight = false;
       Scalar best_distance = 0;
       for (int c = 0; c < k; ++c) {
@@ -188,10 +165,10 @@ struct elkan {
     std::vector<double> upper_;  // >= exact distance of each point to its centre
     std::vector<double> lower_;  // n x k: <= exact distance of each point to each centre
     std::size_t k_ = 0;
-    row_matrix<Scalar> previous_;  // the centres of the previous pass
-    std::vector<double> moved_;    // >= how far each centre moved since
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic> gap_;  // <= centre-to-centre distances
-    std::vector<double> half_gap_;  // <= half the distance from each centre to its nearest other
+    row_matrix<Scalar> previous_;      // the centres of the previous pass
+    std::vector<double> moved_;        // >= how far each centre moved since
+    Eigen::MatrixXd gap_;              // <= centre-to-centre distances
+    std::vector<double> nearest_gap_;  // <= distance from each centre to its nearest other
     std::uint64_t distances_ = 0;
   };
 };

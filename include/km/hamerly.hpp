@@ -55,38 +55,21 @@ struct hamerly {
     std::uint64_t distance_computations() const noexcept { return distances_; }
 
    private:
-    /// How far each centre moved (upper bounds), the two largest moves, and each centre's half
-    /// distance to its nearest neighbour (lower bounds).
+    /// How far each centre moved, the two largest moves, and each centre's nearest neighbour.
     void measure_centres(const row_matrix<Scalar>& centres) {
-      const int k = static_cast<int>(centres.rows());
-      const Eigen::Index d = centres.cols();
-      moved_.resize(static_cast<std::size_t>(k));
+      bounds_.moves(previous_, centres, moved_);
       largest_move_ = second_move_ = 0;
       largest_mover_ = -1;
-      for (int c = 0; c < k; ++c) {
-        const double move = bounds_.upper(
-            detail::squared_distance(centres.row(c).data(), previous_.row(c).data(), d));
-        moved_[static_cast<std::size_t>(c)] = move;
-        if (move > largest_move_) {
+      for (std::size_t c = 0; c < moved_.size(); ++c) {
+        if (moved_[c] > largest_move_) {
           second_move_ = largest_move_;
-          largest_move_ = move;
-          largest_mover_ = c;
+          largest_move_ = moved_[c];
+          largest_mover_ = static_cast<int>(c);
         } else {
-          second_move_ = std::max(second_move_, move);
+          second_move_ = std::max(second_move_, moved_[c]);
         }
       }
-      half_gap_.assign(static_cast<std::size_t>(k), std::numeric_limits<double>::infinity());
-      for (int a = 0; a < k; ++a) {
-        for (int b = a + 1; b < k; ++b) {
-          const double gap = bounds_.lower(detail::squared_distance(centres.row(a).data(),
-                                                                    centres.row(b).data(), d)) /
-                             2;
-          half_gap_[static_cast<std::size_t>(a)] =
-              std::min(half_gap_[static_cast<std::size_t>(a)], gap);
-          half_gap_[static_cast<std::size_t>(b)] =
-              std::min(half_gap_[static_cast<std::size_t>(b)], gap);
-        }
-      }
+      bounds_.gaps(centres, nearest_gap_, nullptr);
     }
 
     /// Moves point i's bounds by the centres' moves; recomputes only what they cannot prove.
@@ -97,8 +80,8 @@ struct hamerly {
       const double others_moved = own == largest_mover_ ? second_move_ : largest_move_;
       double upper = bounds_.grown(upper_[s], moved_[static_cast<std::size_t>(own)]);
       lower_[s] = bounds_.shrunk(lower_[s], others_moved);
-      // Every other centre is beyond the lower bound, and at least 2 half_gap - upper away.
-      const double gap = 2 * half_gap_[static_cast<std::size_t>(own)];
+      // Every other centre is beyond the lower bound, and at least nearest_gap - upper away.
+      const double gap = nearest_gap_[static_cast<std::size_t>(own)];
       const auto proven = [&](double own_upper) {
         const double threshold = bounds_.nearer_threshold(own_upper);
         return lower_[s] > threshold || gap > bounds_.reach(threshold, own_upper);
@@ -146,11 +129,11 @@ struct hamerly {
 
     detail::points_view<Scalar> points_;
     detail::distance_bounds<Scalar> bounds_;
-    std::vector<double> upper_;     // >= exact distance of each point to its centre
-    std::vector<double> lower_;     // <= exact distance of each point to any other centre
-    row_matrix<Scalar> previous_;   // the centres of the previous pass
-    std::vector<double> moved_;     // >= how far each centre moved since
-    std::vector<double> half_gap_;  // <= half the distance from each centre to its nearest other
+    std::vector<double> upper_;        // >= exact distance of each point to its centre
+    std::vector<double> lower_;        // <= exact distance of each point to any other centre
+    row_matrix<Scalar> previous_;      // the centres of the previous pass
+    std::vector<double> moved_;        // >= how far each centre moved since
+    std::vector<double> nearest_gap_;  // <= distance from each centre to its nearest other
     double largest_move_ = 0, second_move_ = 0;
     int largest_mover_ = -1;
     std::uint64_t distances_ = 0;

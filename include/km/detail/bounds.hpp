@@ -4,11 +4,14 @@
 // than that one", proven with the canonical form's rounding error on both sides.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <Eigen/Core>
 
+#include "../result.hpp"
 #include "distance.hpp"
 
 namespace km::detail {
@@ -30,6 +33,34 @@ class distance_bounds {
     const double square =
         (static_cast<double>(canonical) - absolute_) / (1 + relative_) * (1 - 8 * eps);
     return square > 0 ? std::sqrt(square) * (1 - 4 * eps) : 0.0;
+  }
+
+  /// Upper bounds on how far each centre moved from `before` to `after`.
+  void moves(const row_matrix<Scalar>& before, const row_matrix<Scalar>& after,
+             std::vector<double>& moved) const {
+    moved.resize(static_cast<std::size_t>(after.rows()));
+    for (Eigen::Index c = 0; c < after.rows(); ++c) {
+      moved[static_cast<std::size_t>(c)] =
+          upper(squared_distance(before.row(c).data(), after.row(c).data(), after.cols()));
+    }
+  }
+
+  /// Lower bounds on the distance from each centre to its nearest other centre and, when `all`
+  /// is given, between every two centres.
+  void gaps(const row_matrix<Scalar>& centres, std::vector<double>& nearest,
+            Eigen::MatrixXd* all) const {
+    const Eigen::Index k = centres.rows();
+    nearest.assign(static_cast<std::size_t>(k), std::numeric_limits<double>::infinity());
+    if (all != nullptr) all->setZero(k, k);
+    for (Eigen::Index a = 0; a < k; ++a) {
+      for (Eigen::Index b = a + 1; b < k; ++b) {
+        const double gap =
+            lower(squared_distance(centres.row(a).data(), centres.row(b).data(), centres.cols()));
+        nearest[static_cast<std::size_t>(a)] = std::min(nearest[static_cast<std::size_t>(a)], gap);
+        nearest[static_cast<std::size_t>(b)] = std::min(nearest[static_cast<std::size_t>(b)], gap);
+        if (all != nullptr) (*all)(a, b) = (*all)(b, a) = gap;
+      }
+    }
   }
 
   /// A bound on a distance after its centre moved by at most `move`.
