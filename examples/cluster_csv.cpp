@@ -22,7 +22,7 @@
 namespace {
 
 const char* const usage =
-    R"(usage: cluster_csv FILE.csv K [naive|vectorised|kd_tree|hamerly] [options]
+    R"(usage: cluster_csv FILE.csv K [naive|vectorised|kd_tree|hamerly|elkan] [options]
 
 Clusters the points of FILE.csv into K clusters with exact k-means (k-means++ initialisation)
 and writes the cluster of each point and the centres.
@@ -32,6 +32,7 @@ Strategies (all give bit-identical results; only their speed differs):
   vectorised   blocks of points against all centres by matrix product: many columns
   kd_tree      kd-tree filtering: few columns (up to about 10)
   hamerly      per-point distance bounds: moderate columns, many iterations
+  elkan        a bound per point and centre: many columns, many iterations
   default: kd_tree for data with at most 10 columns, vectorised otherwise
 
 Options:
@@ -126,9 +127,9 @@ int run(int argc, char** argv) {
   opts.k = parse_integer<int>(positional[1], "K");
   std::string strategy = positional.size() == 3 ? positional[2] : "";
   if (!strategy.empty() && strategy != "naive" && strategy != "vectorised" &&
-      strategy != "kd_tree" && strategy != "hamerly") {
+      strategy != "kd_tree" && strategy != "hamerly" && strategy != "elkan") {
     throw usage_error("unknown strategy '" + strategy +
-                      "': use naive, vectorised, kd_tree or hamerly");
+                      "': use naive, vectorised, kd_tree, hamerly or elkan");
   }
 
   const km_examples::csv_table table = km_examples::read_csv(path);  // throws csv_error
@@ -151,6 +152,7 @@ int run(int argc, char** argv) {
     if (strategy == "vectorised") fit = km::kmeans<km::vectorised>(opts).fit(points);
     if (strategy == "kd_tree") fit = km::kmeans<km::kd_tree>(opts).fit(points);
     if (strategy == "hamerly") fit = km::kmeans<km::hamerly>(opts).fit(points);
+    if (strategy == "elkan") fit = km::kmeans<km::elkan>(opts).fit(points);
   } catch (const km::invalid_input& error) {
     std::fprintf(stderr, "cluster_csv: %s\n", error.what());
     long row = 0, column = 0;  // km counts rows and columns from 0 and knows of no header
