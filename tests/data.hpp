@@ -155,14 +155,11 @@ km::result<Scalar> traced_fit(const matrix<Scalar>& points, km::options opts,
   return initial != nullptr ? model.fit(points, *initial) : model.fit(points);
 }
 
-/// The exactness contract: labels, centres, inertia, iterations and every per-pass report of
-/// `Strategy` equal km::naive's, bit for bit.
-template <typename Strategy, typename Scalar>
-void require_same_as_naive(const matrix<Scalar>& points, const km::options& opts,
-                           const matrix<Scalar>* initial = nullptr) {
-  std::vector<trace_entry> expected_trace, trace;
-  const auto expected = traced_fit<km::naive>(points, opts, initial, expected_trace);
-  const auto actual = traced_fit<Strategy>(points, opts, initial, trace);
+/// Two fits agree bit for bit: labels, centres, inertia, iterations and every per-pass report.
+template <typename Scalar>
+void require_same_fit(const km::result<Scalar>& expected,
+                      const std::vector<trace_entry>& expected_trace,
+                      const km::result<Scalar>& actual, const std::vector<trace_entry>& trace) {
   REQUIRE(actual.iterations == expected.iterations);
   REQUIRE(actual.converged == expected.converged);
   REQUIRE((actual.labels.array() == expected.labels.array()).all());
@@ -177,6 +174,16 @@ void require_same_as_naive(const matrix<Scalar>& points, const km::options& opts
     REQUIRE(same_bits(trace[i].inertia, expected_trace[i].inertia));
     REQUIRE(same_bits(trace[i].centre_shift, expected_trace[i].centre_shift));
   }
+}
+
+/// The exactness contract: `Strategy` equals km::naive bit for bit.
+template <typename Strategy, typename Scalar>
+void require_same_as_naive(const matrix<Scalar>& points, const km::options& opts,
+                           const matrix<Scalar>* initial = nullptr) {
+  std::vector<trace_entry> expected_trace, trace;
+  const auto expected = traced_fit<km::naive>(points, opts, initial, expected_trace);
+  const auto actual = traced_fit<Strategy>(points, opts, initial, trace);
+  require_same_fit(expected, expected_trace, actual, trace);
 }
 
 }  // namespace km_tests

@@ -14,6 +14,7 @@
 
 #include "detail/bounds.hpp"
 #include "detail/distance.hpp"
+#include "detail/parallel.hpp"
 #include "detail/points.hpp"
 #include "invalid_input.hpp"
 
@@ -34,31 +35,43 @@ struct elkan {
   template <typename Scalar>
   class assigner {
    public:
-    explicit assigner(const detail::points_view<Scalar>& points)
+    assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
         : points_(points),
+          team_(team),
           bounds_(points.cols()),
           upper_(static_cast<std::size_t>(points.rows())) {}
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       const Eigen::Index n = points_.rows();
       const int k = static_cast<int>(centres.rows());
-      Eigen::Index changed = 0;
-      if (previous_.rows() == 0) {
+      const bool first = previous_.rows() == 0;
+      if (first) {
         allocate_lower_bounds(n, k);
-        for (Eigen::Index i = 0; i < n; ++i)
-          changed += assign_fully(i, centres, labels);
       } else {
-        move_bounds(centres, labels);
+        bounds_.moves(previous_, centres, moved_);
         bounds_.gaps(centres, nearest_gap_, &gap_);
-        for (Eigen::Index i = 0; i < n; ++i)
-          changed += update_point(i, centres, labels);
       }
+      const detail::chunks work{n, 1024};
+      distances_.resize(team_.slots(work.count()));
+      const Eigen::Index changed =
+          detail::sum_over_chunks(team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
+            Eigen::Index count = 0;
+            for (Eigen::Index i = begin; i < end; ++i) {
+              if (first) {
+                count += assign_fully(i, centres, labels, slot);
+              } else {
+                move_bounds(i, labels[i], k);
+                count += update_point(i, centres, labels, slot);
+              }
+            }
+            return count;
+          });
       previous_ = centres;
       return changed;
     }
 
     /// Point-to-centre distances computed (centre-to-centre ones are not counted).
-    std::uint64_t distance_computations() const noexcept { return distances_; }
+    std::uint64_t distance_computations() const noexcept { return distances_.total(); }
 
    private:
     void allocate_lower_bounds(Eigen::Index n, int k) {
@@ -78,27 +91,24 @@ struct elkan {
       return lower_[static_cast<std::size_t>(i) * k_ + static_cast<std::size_t>(c)];
     }
 
-    /// Moves every bound by how far its centre moved since the previous pass.
-    void move_bounds(const row_matrix<Scalar>& centres, const Eigen::VectorXi& labels) {
-      const int k = static_cast<int>(centres.rows());
-      bounds_.moves(previous_, centres, moved_);
-      for (Eigen::Index i = 0; i < points_.rows(); ++i) {
-        const std::size_t s = static_cast<std::size_t>(i);
-        upper_[s] = bounds_.grown(upper_[s], moved_[static_cast<std::size_t>(labels[i])]);
-        for (int c = 0; c < k; ++c) {
-          lower(i, c) = bounds_.shrunk(lower(i, c), moved_[static_cast<std::size_t>(c)]);
-        }
+    /// Moves point i's bounds by how far each centre moved since the previous pass.
+    void move_bounds(Eigen::Index i, int own, int k) {
+      const std::size_t s = static_cast<std::size_t>(i);
+      upper_[s] = bounds_.grown(upper_[s], moved_[static_cast<std::size_t>(own)]);
+      for (int c = 0; c < k; ++c) {
+        lower(i, c) = bounds_.shrunk(lower(i, c), moved_[static_cast<std::size_t>(c)]);
       }
     }
 
-    Scalar canonical(Eigen::Index i, const row_matrix<Scalar>& centres, int c) {
-      ++distances_;
+    Scalar canonical(Eigen::Index i, const row_matrix<Scalar>& centres, int c, int slot) {
+      ++distances_[slot];
       return detail::squared_distance(points_.row(i).data(), centres.row(c).data(), points_.cols());
     }
 
     /// Elkan's pass over one point: every centre not ruled out is compared canonically with the
     /// current best (ties to the lower index). Returns 1 when the label changed.
-    int update_point(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+    int update_point(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
+                     int slot) {
       const std::size_t s = static_cast<std::size_t>(i);
       const int k = static_cast<int>(centres.rows());
       const int own = labels[i];
@@ -117,7 +127,7 @@ struct elkan {
         const auto ruled_out = [&] { return lower(i, c) > threshold || gap_(best, c) > reach; };
         if (ruled_out()) continue;
         if (!tight) {
-          best_distance = canonical(i, centres, best);
+          best_distance = canonical(i, centres, best, slot);
           upper = bounds_.upper(best_distance);
           threshold = bounds_.nearer_threshold(upper);
           reach = bounds_.reach(threshold, upper);
@@ -125,7 +135,7 @@ struct elkan {
           tight = true;
           if (ruled_out()) continue;
         }
-        const Scalar distance = canonical(i, centres, c);
+        const Scalar distance = canonical(i, centres, c, slot);
         lower(i, c) = bounds_.lower(distance);
         if (distance < best_distance || (distance == best_distance && c < best)) {
           best = c;
@@ -142,12 +152,13 @@ struct elkan {
     }
 
     /// The first pass: the canonical comparison against every centre, exactly as km::naive.
-    int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+    int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
+                     int slot) {
       const int k = static_cast<int>(centres.rows());
       int best = 0;
       Scalar best_distance = std::numeric_limits<Scalar>::infinity();
       for (int c = 0; c < k; ++c) {
-        const Scalar distance = canonical(i, centres, c);
+        const Scalar distance = canonical(i, centres, c, slot);
         lower(i, c) = bounds_.lower(distance);
         if (distance < best_distance) {  // strict: ties keep the lower index
           best_distance = distance;
@@ -161,6 +172,7 @@ struct elkan {
     }
 
     detail::points_view<Scalar> points_;
+    detail::thread_team& team_;
     detail::distance_bounds<Scalar> bounds_;
     std::vector<double> upper_;  // >= exact distance of each point to its centre
     std::vector<double> lower_;  // n x k: <= exact distance of each point to each centre
@@ -169,7 +181,7 @@ struct elkan {
     std::vector<double> moved_;        // >= how far each centre moved since
     Eigen::MatrixXd gap_;              // <= centre-to-centre distances
     std::vector<double> nearest_gap_;  // <= distance from each centre to its nearest other
-    std::uint64_t distances_ = 0;
+    detail::slot_counters distances_;  // per thread
   };
 };
 

@@ -14,6 +14,7 @@
 
 #include "detail/bounds.hpp"
 #include "detail/distance.hpp"
+#include "detail/parallel.hpp"
 #include "detail/points.hpp"
 
 namespace km {
@@ -30,29 +31,33 @@ struct hamerly {
   template <typename Scalar>
   class assigner {
    public:
-    explicit assigner(const detail::points_view<Scalar>& points)
+    assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
         : points_(points),
+          team_(team),
           bounds_(points.cols()),
           upper_(static_cast<std::size_t>(points.rows())),
           lower_(static_cast<std::size_t>(points.rows())) {}
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
-      const Eigen::Index n = points_.rows();
-      Eigen::Index changed = 0;
-      if (previous_.rows() == 0) {
-        for (Eigen::Index i = 0; i < n; ++i)
-          changed += assign_fully(i, centres, labels);
-      } else {
-        measure_centres(centres);
-        for (Eigen::Index i = 0; i < n; ++i)
-          changed += update_point(i, centres, labels);
-      }
+      const bool first = previous_.rows() == 0;
+      if (!first) measure_centres(centres);
+      const detail::chunks work{points_.rows(), 4096};
+      distances_.resize(team_.slots(work.count()));
+      const Eigen::Index changed =
+          detail::sum_over_chunks(team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
+            Eigen::Index count = 0;
+            for (Eigen::Index i = begin; i < end; ++i) {
+              count += first ? assign_fully(i, centres, labels, slot)
+                             : update_point(i, centres, labels, slot);
+            }
+            return count;
+          });
       previous_ = centres;
       return changed;
     }
 
     /// Full comparisons (k each) plus the single distances that tightened an upper bound.
-    std::uint64_t distance_computations() const noexcept { return distances_; }
+    std::uint64_t distance_computations() const noexcept { return distances_.total(); }
 
    private:
     /// How far each centre moved, the two largest moves, and each centre's nearest neighbour.
@@ -74,7 +79,8 @@ struct hamerly {
 
     /// Moves point i's bounds by the centres' moves; recomputes only what they cannot prove.
     /// Returns 1 when its label changed.
-    int update_point(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+    int update_point(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
+                     int slot) {
       const std::size_t s = static_cast<std::size_t>(i);
       const int own = labels[i];
       const double others_moved = own == largest_mover_ ? second_move_ : largest_move_;
@@ -90,18 +96,19 @@ struct hamerly {
         upper_[s] = upper;
         return 0;
       }
-      ++distances_;
+      ++distances_[slot];
       upper = bounds_.upper(
           detail::squared_distance(points_.row(i).data(), centres.row(own).data(), points_.cols()));
       if (proven(upper)) {
         upper_[s] = upper;
         return 0;
       }
-      return assign_fully(i, centres, labels);
+      return assign_fully(i, centres, labels, slot);
     }
 
     /// The canonical comparison against every centre, exactly as km::naive; resets the bounds.
-    int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+    int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
+                     int slot) {
       const Scalar* point = points_.row(i).data();
       const int k = static_cast<int>(centres.rows());
       const Eigen::Index d = points_.cols();
@@ -118,7 +125,7 @@ struct hamerly {
           second_distance = std::min(second_distance, distance);
         }
       }
-      distances_ += static_cast<std::uint64_t>(k);
+      distances_[slot] += static_cast<std::uint64_t>(k);
       const std::size_t s = static_cast<std::size_t>(i);
       upper_[s] = bounds_.upper(best_distance);
       lower_[s] = k > 1 ? bounds_.lower(second_distance) : std::numeric_limits<double>::infinity();
@@ -128,6 +135,7 @@ struct hamerly {
     }
 
     detail::points_view<Scalar> points_;
+    detail::thread_team& team_;
     detail::distance_bounds<Scalar> bounds_;
     std::vector<double> upper_;        // >= exact distance of each point to its centre
     std::vector<double> lower_;        // <= exact distance of each point to any other centre
@@ -136,7 +144,7 @@ struct hamerly {
     std::vector<double> nearest_gap_;  // <= distance from each centre to its nearest other
     double largest_move_ = 0, second_move_ = 0;
     int largest_mover_ = -1;
-    std::uint64_t distances_ = 0;
+    detail::slot_counters distances_;  // per thread
   };
 };
 

@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 
 #include "detail/distance.hpp"
+#include "detail/parallel.hpp"
 #include "detail/points.hpp"
 
 namespace km {
@@ -27,8 +28,11 @@ struct kd_tree {
   template <typename Scalar>
   class assigner {
    public:
-    explicit assigner(const detail::points_view<Scalar>& points)
-        : d_(points.cols()), order_(static_cast<std::size_t>(points.rows())) {
+    assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
+        : team_(team), d_(points.cols()), order_(static_cast<std::size_t>(points.rows())) {
+      // With threads, the subtrees at task_depth_ are the tasks: 16 per thread balance well.
+      while (team.size() > 1 && (1 << task_depth_) < 16 * team.size() && task_depth_ < 20)
+        ++task_depth_;
       for (std::size_t i = 0; i < order_.size(); ++i)
         order_[i] = static_cast<Eigen::Index>(i);
       cells_.resize(2 * static_cast<std::size_t>(d_));
@@ -50,22 +54,39 @@ struct kd_tree {
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       const int k = static_cast<int>(centres.rows());
-      candidates_.resize(static_cast<std::size_t>(k) * static_cast<std::size_t>(depth_ + 2));
-      for (int c = 0; c < k; ++c)
-        candidates_[static_cast<std::size_t>(c)] = c;
-      midpoint_.resize(d_);
       relative_ = detail::error_bound<Scalar>::relative(d_);
       absolute_ = detail::error_bound<Scalar>::absolute(d_);
       centres_ = &centres;
       labels_ = &labels;
-      changed_ = 0;
-      filter(0, 0, k);
-      return changed_;
+      const Eigen::Index tasks = static_cast<Eigen::Index>(task_roots_.size());
+      if (walks_.size() < static_cast<std::size_t>(team_.slots(tasks)))
+        walks_.resize(static_cast<std::size_t>(team_.slots(tasks)));
+      for (walk& w : walks_)
+        w.changed = 0;
+      // Each task filters its subtree from all k candidates: the levels above it prune nothing
+      // for it, which costs a few k-long tests per task and keeps the tasks independent.
+      team_.run(tasks, [&](Eigen::Index t, int slot) {
+        walk& w = walks_[static_cast<std::size_t>(slot)];
+        w.candidates.resize(static_cast<std::size_t>(k) * static_cast<std::size_t>(depth_ + 2));
+        for (int c = 0; c < k; ++c)
+          w.candidates[static_cast<std::size_t>(c)] = c;
+        w.midpoint.resize(d_);
+        filter(task_roots_[static_cast<std::size_t>(t)], w, 0, k);
+      });
+      Eigen::Index changed = 0;
+      for (const walk& w : walks_)
+        changed += w.changed;
+      return changed;
     }
 
     /// Canonical distances at the leaves, plus one per candidate and node for choosing z* and
     /// one per pruning test (each costs about as much as a distance).
-    std::uint64_t distance_computations() const noexcept { return distances_; }
+    std::uint64_t distance_computations() const noexcept {
+      std::uint64_t total = 0;
+      for (const walk& w : walks_)
+        total += w.distances;
+      return total;
+    }
 
    private:
     struct node {
@@ -73,6 +94,14 @@ struct kd_tree {
       int left = -1, right = -1;  // children, -1 for a leaf
     };
     static constexpr Eigen::Index leaf_size = 16;
+
+    /// One thread's state while it walks a subtree: a candidate list per level, reused.
+    struct walk {
+      std::vector<int> candidates;
+      Eigen::Matrix<Scalar, Eigen::Dynamic, 1> midpoint;
+      Eigen::Index changed = 0;
+      std::uint64_t distances = 0;
+    };
 
     /// Splits a node's cell (the region its ancestors' splits leave it, at first the bounding
     /// box of all points) at the midpoint of its widest side, Kanungo et al.'s choice; at the
@@ -85,14 +114,19 @@ struct kd_tree {
       nodes_.push_back({begin, end});
       depth_ = std::max(depth_, depth);
       const Eigen::Index count = end - begin;
-      if (count <= leaf_size) return id;
+      const bool leaf = count <= leaf_size;
+      if (depth == task_depth_ || (leaf && depth < task_depth_)) task_roots_.push_back(id);
+      if (leaf) return id;
 
       const std::size_t cell = 2 * static_cast<std::size_t>(d_) * static_cast<std::size_t>(depth);
       Eigen::Index widest = 0;
       for (Eigen::Index j = 1; j < d_; ++j) {
         if (cell_side(cell, j) > cell_side(cell, widest)) widest = j;
       }
-      if (cell_side(cell, widest) == 0) return id;  // every point identical
+      if (cell_side(cell, widest) == 0) {  // every point identical: a leaf after all
+        if (depth < task_depth_) task_roots_.push_back(id);
+        return id;
+      }
       const Scalar low = cells_[cell + static_cast<std::size_t>(widest)];
       Scalar cut = low + cell_side(cell, widest) / 2;
       Eigen::Index middle = split_at(points, begin, end, widest, cut);
@@ -189,25 +223,25 @@ struct kd_tree {
 
     const Scalar* centre(int c) const { return centres_->row(c).data(); }
 
-    /// Candidates of this node are candidates_[offset, offset + count), ascending.
-    void filter(int id, std::size_t offset, int count) {
+    /// Candidates of this node are w.candidates[offset, offset + count), ascending.
+    void filter(int id, walk& w, std::size_t offset, int count) {
       const node& here = nodes_[static_cast<std::size_t>(id)];
-      const int* candidates = candidates_.data() + offset;
-      if (count == 1) return label_all(here, candidates[0]);
+      const int* candidates = w.candidates.data() + offset;
+      if (count == 1) return label_all(here, candidates[0], w);
 
       const Scalar* lo = lower(id);
       const Scalar* hi = upper(id);
       for (Eigen::Index j = 0; j < d_; ++j)
-        midpoint_[j] = lo[j] / 2 + hi[j] / 2;
+        w.midpoint[j] = lo[j] / 2 + hi[j] / 2;
       const auto centre_row = [this](int c) { return centre(c); };
       Scalar unused;
       const int best =
-          detail::nearest_of(midpoint_.data(), candidates, count, centre_row, d_, unused);
+          detail::nearest_of(w.midpoint.data(), candidates, count, centre_row, d_, unused);
       const Scalar best_reach = farthest_in_box(centre(best), lo, hi);
 
-      distances_ += 2 * static_cast<std::uint64_t>(count);
+      w.distances += 2 * static_cast<std::uint64_t>(count);
       const std::size_t next_offset = offset + static_cast<std::size_t>(count);
-      int* kept = candidates_.data() + next_offset;
+      int* kept = w.candidates.data() + next_offset;
       int kept_count = 0;
       for (int i = 0; i < count; ++i) {
         const int c = candidates[i];
@@ -215,20 +249,20 @@ struct kd_tree {
           kept[kept_count++] = c;
         }
       }
-      if (kept_count == 1) return label_all(here, kept[0]);
+      if (kept_count == 1) return label_all(here, kept[0], w);
       if (here.left < 0) {
-        distances_ += static_cast<std::uint64_t>(here.end - here.begin) *
-                      static_cast<std::uint64_t>(kept_count);
+        w.distances += static_cast<std::uint64_t>(here.end - here.begin) *
+                       static_cast<std::uint64_t>(kept_count);
         for (Eigen::Index row = here.begin; row < here.end; ++row) {
           Scalar distance;
           const int label = detail::nearest_of(points_.row(row).data(), kept, kept_count,
                                                centre_row, d_, distance);
-          set_label(row, label);
+          set_label(row, label, w);
         }
         return;
       }
-      filter(here.left, next_offset, kept_count);
-      filter(here.right, next_offset, kept_count);
+      filter(here.left, w, next_offset, kept_count);
+      filter(here.right, w, next_offset, kept_count);
     }
 
     /// Largest squared distance from z to a point of the box [lo, hi].
@@ -261,19 +295,22 @@ struct kd_tree {
       return gap > 3 * relative_ * (reach + best_reach) + 2 * absolute_;
     }
 
-    void label_all(const node& here, int label) {
+    void label_all(const node& here, int label, walk& w) {
       for (Eigen::Index row = here.begin; row < here.end; ++row)
-        set_label(row, label);
+        set_label(row, label, w);
     }
 
-    void set_label(Eigen::Index row, int label) {
-      int& slot = (*labels_)[order_[static_cast<std::size_t>(row)]];
-      if (slot != label) {
-        slot = label;
-        ++changed_;
+    void set_label(Eigen::Index row, int label, walk& w) {
+      int& current = (*labels_)[order_[static_cast<std::size_t>(row)]];
+      if (current != label) {
+        current = label;
+        ++w.changed;
       }
     }
 
+    detail::thread_team& team_;
+    int task_depth_ = 0;
+    std::vector<int> task_roots_;  // the subtrees the threads share out, together all points
     Eigen::Index d_;
     std::vector<Eigen::Index> order_;  // original index of each row of points_
     row_matrix<Scalar> points_;        // the points in tree order
@@ -286,14 +323,11 @@ struct kd_tree {
     std::vector<Eigen::Index> scratch_;
     std::vector<std::pair<Scalar, Eigen::Index>> split_keys_;
 
-    // Per-pass state: one candidate list per tree level, reused across passes.
-    std::vector<int> candidates_;
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> midpoint_;
+    // Per-pass state.
+    std::vector<walk> walks_;  // one per thread
     Scalar relative_ = 0, absolute_ = 0;
     const row_matrix<Scalar>* centres_ = nullptr;
     Eigen::VectorXi* labels_ = nullptr;
-    Eigen::Index changed_ = 0;
-    std::uint64_t distances_ = 0;
   };
 };
 

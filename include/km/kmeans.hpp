@@ -48,8 +48,8 @@ class kmeans {
     const detail::points_ref<Scalar> data(points.derived());
     const auto view = detail::view_of(data);
     check_points(view);
-    detail::check_range<Scalar>(view, nullptr);
-    return detail::lloyd<Strategy>(view, detail::initial_centres(view, options_), options_);
+    const detail::bounding_box box = detail::check_range<Scalar>(view, nullptr);
+    return detail::lloyd<Strategy>(view, detail::initial_centres(view, options_), box, options_);
   }
 
   /// As fit(points), from the given k x d initial centres (settings().init and seed go unused).
@@ -73,8 +73,8 @@ class kmeans {
     const detail::points_view<Scalar> centres_view(centres.data(), centres.rows(), centres.cols(),
                                                    Eigen::OuterStride<>(centres.cols()));
     detail::check_finite(centres_view, "initial centres");
-    detail::check_range(view, &centres_view);
-    return detail::lloyd<Strategy>(view, std::move(centres), options_);
+    const detail::bounding_box box = detail::check_range(view, &centres_view);
+    return detail::lloyd<Strategy>(view, std::move(centres), box, options_);
   }
 
  private:

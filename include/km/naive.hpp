@@ -7,6 +7,7 @@
 #include <Eigen/Core>
 
 #include "detail/distance.hpp"
+#include "detail/parallel.hpp"
 #include "detail/points.hpp"
 
 namespace km {
@@ -16,13 +17,27 @@ struct naive {
   template <typename Scalar>
   class assigner {
    public:
-    explicit assigner(const detail::points_view<Scalar>& points) : points_(points) {}
+    assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
+        : points_(points), team_(team) {}
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      distances_ +=
+          static_cast<std::uint64_t>(points_.rows()) * static_cast<std::uint64_t>(centres.rows());
+      return detail::sum_over_chunks(team_, {points_.rows(), 1024},
+                                     [&](Eigen::Index begin, Eigen::Index end, int) {
+                                       return assign(centres, labels, begin, end);
+                                     });
+    }
+
+    std::uint64_t distance_computations() const noexcept { return distances_; }
+
+   private:
+    Eigen::Index assign(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
+                        Eigen::Index begin, Eigen::Index end) const {
       const Eigen::Index d = points_.cols();
       const int k = static_cast<int>(centres.rows());
       Eigen::Index changed = 0;
-      for (Eigen::Index i = 0; i < points_.rows(); ++i) {
+      for (Eigen::Index i = begin; i < end; ++i) {
         const Scalar* point = points_.row(i).data();
         int best = 0;
         Scalar best_distance = detail::squared_distance(point, centres.row(0).data(), d);
@@ -38,14 +53,11 @@ struct naive {
           ++changed;
         }
       }
-      distances_ += static_cast<std::uint64_t>(points_.rows()) * static_cast<std::uint64_t>(k);
       return changed;
     }
 
-    std::uint64_t distance_computations() const noexcept { return distances_; }
-
-   private:
     detail::points_view<Scalar> points_;
+    detail::thread_team& team_;
     std::uint64_t distances_ = 0;
   };
 };

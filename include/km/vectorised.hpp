@@ -11,6 +11,7 @@
 #include <Eigen/Core>
 
 #include "detail/distance.hpp"
+#include "detail/parallel.hpp"
 #include "detail/points.hpp"
 
 namespace km {
@@ -24,8 +25,8 @@ struct vectorised {
   template <typename Scalar>
   class assigner {
    public:
-    explicit assigner(const detail::points_view<Scalar>& points)
-        : points_(points), point_norms_(points.rowwise().squaredNorm()) {
+    assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
+        : points_(points), team_(team), point_norms_(points.rowwise().squaredNorm()) {
       const Scalar limit = std::numeric_limits<Scalar>::max() / 16;
       norms_usable_ = (point_norms_.array() <= limit).all();  // also false for inf / NaN
     }
@@ -36,8 +37,11 @@ struct vectorised {
       const int k = static_cast<int>(centres.rows());
       // Keep the product block near 256 KiB whatever k is, and at least 64 rows for the GEMM.
       const Eigen::Index block = std::clamp<Eigen::Index>((Eigen::Index(1) << 15) / k, 64, 2048);
-      products_.resize(std::min(block, n), k);
-      candidates_.resize(static_cast<std::size_t>(k));
+      const detail::chunks work{n, block};
+      const int slots = team_.slots(work.count());
+      if (scratch_.size() < static_cast<std::size_t>(slots))
+        scratch_.resize(static_cast<std::size_t>(slots));
+      distances_.resize(slots);
 
       const Scalar relative = detail::error_bound<Scalar>::relative(d);
       const Scalar absolute = detail::error_bound<Scalar>::absolute(d);
@@ -51,35 +55,46 @@ struct vectorised {
       // of the comparisons themselves. The point's share is the same for every centre.
       centre_margins_ = (4 * relative) * centre_norms_;
 
-      Eigen::Index changed = 0;
-      for (Eigen::Index start = 0; start < n; start += block) {
-        const Eigen::Index rows = std::min(block, n - start);
-        if (fast) {
-          products_.topRows(rows).noalias() = points_.middleRows(start, rows) * centres.transpose();
-        }
-        for (Eigen::Index r = 0; r < rows; ++r) {
-          const Eigen::Index i = start + r;
-          const int label =
-              fast ? nearest(i, r, centres, relative, absolute) : nearest_canonical(i, centres);
-          if (labels[i] != label) {
-            labels[i] = label;
-            ++changed;
-          }
-        }
-      }
-      return changed;
+      return detail::sum_over_chunks(
+          team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
+            scratch& own = scratch_[static_cast<std::size_t>(slot)];
+            own.products.resize(block, k);
+            own.candidates.resize(static_cast<std::size_t>(k));
+            const Eigen::Index rows = end - start;
+            if (fast) {
+              own.products.topRows(rows).noalias() =
+                  points_.middleRows(start, rows) * centres.transpose();
+            }
+            Eigen::Index changed = 0;
+            for (Eigen::Index r = 0; r < rows; ++r) {
+              const Eigen::Index i = start + r;
+              const int label = fast ? nearest(i, r, centres, relative, absolute, own, slot)
+                                     : nearest_canonical(i, centres, own, slot);
+              if (labels[i] != label) {
+                labels[i] = label;
+                ++changed;
+              }
+            }
+            return changed;
+          });
     }
 
     /// Expanded-form distances plus the canonical ones of near-ties.
-    std::uint64_t distance_computations() const noexcept { return distances_; }
+    std::uint64_t distance_computations() const noexcept { return distances_.total(); }
 
    private:
+    /// Per thread: one block's products and the candidate list of one point.
+    struct scratch {
+      row_matrix<Scalar> products;
+      std::vector<int> candidates;
+    };
+
     /// Expanded-form screening of point i (row r of the product block), canonical decision only
     /// among the centres the margins cannot tell apart.
     int nearest(Eigen::Index i, Eigen::Index r, const row_matrix<Scalar>& centres, Scalar relative,
-                Scalar absolute) {
+                Scalar absolute, scratch& own, int slot) {
       const int k = static_cast<int>(centres.rows());
-      Scalar* score = products_.row(r).data();  // x.c in, |c|^2 - 2 x.c out (|x|^2 cancels)
+      Scalar* score = own.products.row(r).data();  // x.c in, |c|^2 - 2 x.c out (|x|^2 cancels)
       Scalar best_upper = std::numeric_limits<Scalar>::infinity();
       for (int c = 0; c < k; ++c) {
         score[c] = centre_norms_[c] - 2 * score[c];
@@ -89,37 +104,38 @@ struct vectorised {
       int count = 0;
       for (int c = 0; c < k; ++c) {
         if (!(score[c] - centre_margins_[c] > threshold))
-          candidates_[static_cast<std::size_t>(count++)] = c;
+          own.candidates[static_cast<std::size_t>(count++)] = c;
       }
-      distances_ +=
+      distances_[slot] +=
           static_cast<std::uint64_t>(k) + (count > 1 ? static_cast<std::uint64_t>(count) : 0);
-      if (count == 1) return candidates_[0];
+      if (count == 1) return own.candidates[0];
       Scalar distance;
       return detail::nearest_of(
-          points_.row(i).data(), candidates_.data(), count,
+          points_.row(i).data(), own.candidates.data(), count,
           [&centres](int c) { return centres.row(c).data(); }, points_.cols(), distance);
     }
 
     /// Used when the norms are too large for the expanded form (huge offsets): plain canonical.
-    int nearest_canonical(Eigen::Index i, const row_matrix<Scalar>& centres) {
+    int nearest_canonical(Eigen::Index i, const row_matrix<Scalar>& centres, scratch& own,
+                          int slot) {
       const int k = static_cast<int>(centres.rows());
       for (int c = 0; c < k; ++c)
-        candidates_[static_cast<std::size_t>(c)] = c;
-      distances_ += static_cast<std::uint64_t>(k);
+        own.candidates[static_cast<std::size_t>(c)] = c;
+      distances_[slot] += static_cast<std::uint64_t>(k);
       Scalar distance;
       return detail::nearest_of(
-          points_.row(i).data(), candidates_.data(), k,
+          points_.row(i).data(), own.candidates.data(), k,
           [&centres](int c) { return centres.row(c).data(); }, points_.cols(), distance);
     }
 
     detail::points_view<Scalar> points_;
+    detail::thread_team& team_;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;
     bool norms_usable_ = false;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_norms_;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_margins_;
-    row_matrix<Scalar> products_;
-    std::vector<int> candidates_;
-    std::uint64_t distances_ = 0;
+    std::vector<scratch> scratch_;     // one per thread
+    detail::slot_counters distances_;  // per thread
   };
 };
 

@@ -7,24 +7,27 @@
 
 #include "../options.hpp"
 #include "../result.hpp"
+#include "parallel.hpp"
 #include "points.hpp"
 #include "update.hpp"
+#include "validate.hpp"
 
 namespace km::detail {
 
 /// Strategy requirements (the policy of km::kmeans<Strategy>): a member template
-/// `Strategy::assigner<Scalar>`, constructible from `const points_view<Scalar>&` (built once per
-/// fit; it may index the points, e.g. into a tree, and keeps the view), with
+/// `Strategy::assigner<Scalar>`, constructible from `(const points_view<Scalar>&, thread_team&)`
+/// (built once per fit; it may index the points, e.g. into a tree, and keeps both), with
 /// `Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels)` that
 /// writes into labels[i] the canonically nearest centre of point i (ties to the lowest index) and
 /// returns how many labels it changed. Labels start at -1, so the first pass changes all of them.
 /// `std::uint64_t distance_computations() const` reports the distances evaluated so far.
 template <typename Strategy, typename Scalar>
 result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centres,
-                     const options& opts) {
+                     const bounding_box& box, const options& opts) {
   const Eigen::Index n = points.rows();
-  typename Strategy::template assigner<Scalar> assign(points);
-  centre_update<Scalar> update(static_cast<int>(centres.rows()), points.cols());
+  thread_team team(opts.threads);
+  typename Strategy::template assigner<Scalar> assign(points, team);
+  centre_update<Scalar> update(points, static_cast<int>(centres.rows()), box);
   row_matrix<Scalar> next(centres.rows(), centres.cols());
 
   result<Scalar> out;
@@ -41,13 +44,16 @@ result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centr
     report.labels_changed = changed;
     report.last = last;
     if (last) {
-      report.inertia = inertia(points, out.labels, centres);
+      report.inertia = inertia(points, out.labels, centres, box, team);
       out.inertia = static_cast<Scalar>(report.inertia);
       out.converged = changed == 0 || within_tolerance;
       if (opts.on_iteration) opts.on_iteration(report);
       break;
     }
-    report.inertia = update(points, out.labels, centres, next);
+    // Inertia costs a pass over the points; only a callback needs it before the end.
+    if (opts.on_iteration) report.inertia = inertia(points, out.labels, centres, box, team);
+    update.follow(out.labels, changed, team);
+    update(centres, next);
     report.centre_shift = centre_shift(centres, next);
     std::swap(centres, next);
     within_tolerance = opts.tolerance > 0 && report.centre_shift <= opts.tolerance;

@@ -4,85 +4,158 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "distance.hpp"
+#include "exact_sum.hpp"
+#include "parallel.hpp"
 #include "points.hpp"
+#include "validate.hpp"
 
 namespace km::detail {
 
 /// Each centre moves to c + sum(x - c) / count, c its previous centre: mathematically the mean,
-/// numerically accurate to the spread of the cluster rather than to its offset from the origin, and
-/// exact for identical points (a cluster of copies of x gets exactly x, so degenerate data settles
-/// instead of churning on last-bit differences). The deviations are summed in double; for double
-/// data each sum also carries a Neumaier compensation term. Each cluster's sum runs over its points
-/// in increasing index order, and depends on nothing but the points, the labels and the previous
-/// centres: that is what lets threads (and MPI ranks) split the work and still produce these bits.
+/// numerically within about an ulp of c + (exact sum) / count, and exact for identical points (a
+/// cluster of copies of x at centre x stays at x, so degenerate data settles instead of churning
+/// on last-bit differences). The sums of the points are kept on the fixed grids of exact_grid, per
+/// cluster and coordinate, so they are exact sums of the members' grid parts whatever the order:
+/// follow() moves only the points whose label changed, and threads or MPI ranks may add their
+/// shares in any grouping; the bits are those of one sequential pass.
 template <typename Scalar>
 class centre_update {
-  static constexpr bool compensated = std::is_same_v<Scalar, double>;
+  static constexpr int levels = exact_grid::levels;
+  using sum_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
  public:
-  centre_update(int k, Eigen::Index d)
-      : sums_(k, d), compensation_(compensated ? k : 0, compensated ? d : 0), counts_(k) {}
+  /// `box` bounds every coordinate of the points (validate.hpp computes it).
+  centre_update(const points_view<Scalar>& points, int k, const bounding_box& box)
+      : points_(points),
+        sigmas_(levels, points.cols()),
+        sums_(Eigen::Index{k} * levels, points.cols()),
+        counts_(k),
+        summed_labels_(Eigen::VectorXi::Constant(points.rows(), -1)) {
+    // Sums hold at most n members, but a point taken out and put back passes through the
+    // intermediate totals too; 4n terms is a safe bound for the grids' headroom.
+    const double terms = 4.0 * static_cast<double>(points.rows());
+    for (Eigen::Index j = 0; j < points.cols(); ++j) {
+      const exact_grid grid(std::max(std::abs(box.lo[j]), std::abs(box.hi[j])), terms);
+      for (int l = 0; l < levels; ++l)
+        sigmas_(l, j) = grid.sigma(l);
+    }
+    sums_.setZero();
+    counts_.setZero();
+  }
 
-  /// Writes the new centres into `next` and returns the inertia of `labels` against `centres`.
+  /// Brings the sums up to date with `labels`: each point whose label differs from the last call
+  /// leaves its old cluster's sums (if any) and joins its new one's. `changed` (how many labels
+  /// changed) only decides whether the work is worth sharing among the team's threads.
+  void follow(const Eigen::VectorXi& labels, Eigen::Index changed, thread_team& team) {
+    const chunks work{labels.size(), 8192};
+    const int slots = changed * points_.cols() < 65536 ? 1 : team.slots(work.count());
+    if (slots == 1) {
+      follow(labels, 0, labels.size(), sums_, counts_, scratch_[0]);
+      return;
+    }
+    // Slot 0 adds into the sums themselves, the others into partials added afterwards: every
+    // addition is exact, so the grouping leaves no trace in the bits.
+    partials_.resize(static_cast<std::size_t>(slots - 1));
+    scratch_.resize(static_cast<std::size_t>(slots));
+    for (partial& p : partials_) {
+      p.sums.setZero(sums_.rows(), sums_.cols());
+      p.counts.setZero(counts_.size());
+    }
+    team.run(work.count(), [&](Eigen::Index t, int slot) {
+      if (slot == 0) {
+        follow(labels, work.begin(t), work.end(t), sums_, counts_, scratch_[0]);
+      } else {
+        partial& p = partials_[static_cast<std::size_t>(slot - 1)];
+        follow(labels, work.begin(t), work.end(t), p.sums, p.counts,
+               scratch_[static_cast<std::size_t>(slot)]);
+      }
+    });
+    for (const partial& p : partials_) {
+      sums_ += p.sums;
+      counts_ += p.counts;
+    }
+  }
+
+  /// Writes the centres of the labels last followed into `next`; `centres` are the ones they were
+  /// assigned to.
   ///
   /// Empty-cluster rule: each empty cluster, in increasing index, takes as its centre the point
   /// farthest (canonically) from its own centre, the next empty cluster the next farthest, ties to
   /// the lower point index. Only points at a positive distance qualify; when none is left (every
   /// point sits on its centre, as with fewer distinct points than k) an empty cluster keeps its
   /// centre. Labels are not changed here; the next assignment pass moves the points.
-  double operator()(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
-                    const row_matrix<Scalar>& centres, row_matrix<Scalar>& next) {
-    const Eigen::Index n = points.rows();
-    const Eigen::Index d = points.cols();
-    sums_.setZero();
-    compensation_.setZero();
-    counts_.setZero();
-    double inertia = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const int label = labels[i];
-      const Scalar* point = points.row(i).data();
-      inertia += static_cast<double>(squared_distance(point, centres.row(label).data(), d));
-      add(sums_.row(label).data(), compensation_.data() + (compensated ? label * d : 0), point,
-          centres.row(label).data(), d);
-      ++counts_[label];
-    }
+  void operator()(const row_matrix<Scalar>& centres, row_matrix<Scalar>& next) const {
     std::vector<int> empty;
     for (int c = 0; c < static_cast<int>(counts_.size()); ++c) {
       if (counts_[c] == 0) {
         empty.push_back(c);
         next.row(c) = centres.row(c);
-      } else {
-        const double count = static_cast<double>(counts_[c]);
-        for (Eigen::Index j = 0; j < d; ++j) {
-          const double sum = compensated ? sums_(c, j) + compensation_(c, j) : sums_(c, j);
-          next(c, j) = static_cast<Scalar>(static_cast<double>(centres(c, j)) + sum / count);
-        }
+        continue;
+      }
+      const double count = static_cast<double>(counts_[c]);
+      for (Eigen::Index j = 0; j < points_.cols(); ++j) {
+        const double centre = static_cast<double>(centres(c, j));
+        double product, product_error;
+        two_product(count, centre, product, product_error);
+        const double deviation = rounded_sum<levels + 2>(
+            {sums_(Eigen::Index{c} * levels, j), sums_(Eigen::Index{c} * levels + 1, j),
+             sums_(Eigen::Index{c} * levels + 2, j), -product, -product_error});
+        next(c, j) = static_cast<Scalar>(centre + deviation / count);
       }
     }
-    if (!empty.empty()) relocate(points, labels, centres, empty, next);
-    return inertia;
+    if (!empty.empty()) relocate(points_, summed_labels_, centres, empty, next);
   }
 
  private:
-  static void add(double* sum, double* compensation, const Scalar* point, const Scalar* centre,
-                  Eigen::Index d) {
-    for (Eigen::Index j = 0; j < d; ++j) {
-      // Exact for float data; for double data one rounding, relative to the deviation only.
-      const double value = static_cast<double>(point[j]) - static_cast<double>(centre[j]);
-      if constexpr (compensated) {
-        // Neumaier: the rounding error of each addition, recovered exactly, goes to the side.
-        const double total = sum[j] + value;
-        compensation[j] += std::abs(sum[j]) >= std::abs(value) ? (sum[j] - total) + value
-                                                               : (value - total) + sum[j];
-        sum[j] = total;
-      } else {
-        sum[j] += value;
+  using count_vector = Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1>;
+
+  struct partial {
+    sum_matrix sums;
+    count_vector counts;
+  };
+
+  struct split_scratch {
+    Eigen::VectorXd remainder;
+    sum_matrix parts;  // levels x d
+  };
+
+  void follow(const Eigen::VectorXi& labels, Eigen::Index begin, Eigen::Index end, sum_matrix& sums,
+              count_vector& counts, split_scratch& scratch) {
+    for (Eigen::Index i = begin; i < end; ++i) {
+      const int from = summed_labels_[i];
+      const int to = labels[i];
+      if (from == to) continue;
+      split(points_.row(i).data(), scratch);
+      for (int l = 0; l < levels; ++l) {
+        if (from >= 0) sums.row(Eigen::Index{from} * levels + l) -= scratch.parts.row(l);
+        sums.row(Eigen::Index{to} * levels + l) += scratch.parts.row(l);
+      }
+      if (from >= 0) --counts[from];
+      ++counts[to];
+      summed_labels_[i] = to;
+    }
+  }
+
+  /// The grid parts of one point into scratch.parts.
+  void split(const Scalar* point, split_scratch& scratch) const {
+    const Eigen::Index d = points_.cols();
+    scratch.remainder.resize(d);
+    scratch.parts.resize(levels, d);
+    for (Eigen::Index j = 0; j < d; ++j)
+      scratch.remainder[j] = static_cast<double>(point[j]);
+    for (int l = 0; l < levels; ++l) {
+      for (Eigen::Index j = 0; j < d; ++j) {
+        const double sigma = sigmas_(l, j);
+        const double part = (sigma + scratch.remainder[j]) - sigma;
+        scratch.parts(l, j) = part;
+        scratch.remainder[j] -= part;
       }
     }
   }
@@ -107,22 +180,51 @@ class centre_update {
       next.row(empty[e]) = points.row(farthest[e].second);
   }
 
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> sums_;
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
-      compensation_;  // double only
-  Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> counts_;
+  points_view<Scalar> points_;
+  sum_matrix sigmas_;  // levels x d: the grid of each level and coordinate
+  sum_matrix sums_;    // (k * levels) x d: row c * levels + l holds cluster c's level-l sums
+  count_vector counts_;
+  Eigen::VectorXi summed_labels_;  // the labels the sums hold; -1: not yet in any cluster
+  std::vector<partial> partials_;  // of threads 1, 2, ...
+  std::vector<split_scratch> scratch_ = std::vector<split_scratch>(1);  // one per thread
 };
 
-/// Sum of canonical squared distances of the points to their centres, in point order.
+/// Sum of the canonical squared distances of the points to their centres, exact on the grids of
+/// exact_grid (so independent of order), rounded once.
 template <typename Scalar>
 double inertia(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
-               const row_matrix<Scalar>& centres) {
-  double total = 0;
-  for (Eigen::Index i = 0; i < points.rows(); ++i) {
-    total += static_cast<double>(
-        squared_distance(points.row(i).data(), centres.row(labels[i]).data(), points.cols()));
+               const row_matrix<Scalar>& centres, const bounding_box& box, thread_team& team) {
+  // No point of the box is farther from a centre than its farthest corner; 1% covers the
+  // rounding of that bound and of the canonical distances.
+  double bound = 0;
+  for (Eigen::Index c = 0; c < centres.rows(); ++c) {
+    double farthest = 0;
+    for (Eigen::Index j = 0; j < centres.cols(); ++j) {
+      const double centre = static_cast<double>(centres(c, j));
+      const double reach = std::max(std::abs(box.hi[j] - centre), std::abs(centre - box.lo[j]));
+      farthest += reach * reach;
+    }
+    bound = std::max(bound, farthest * 1.01);
   }
-  return total;
+  const exact_grid grid(bound, static_cast<double>(points.rows()));
+  using level_sums = std::array<double, exact_grid::levels>;
+  const chunks work{points.rows(), 8192};
+  std::vector<level_sums> partials(static_cast<std::size_t>(team.slots(work.count())));
+  team.run(work.count(), [&](Eigen::Index t, int slot) {
+    level_sums& sums = partials[static_cast<std::size_t>(slot)];
+    for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
+      const auto parts = grid.split(static_cast<double>(
+          squared_distance(points.row(i).data(), centres.row(labels[i]).data(), points.cols())));
+      for (std::size_t l = 0; l < sums.size(); ++l)
+        sums[l] += parts[l];
+    }
+  });
+  level_sums sums{};
+  for (const level_sums& partial : partials) {
+    for (std::size_t l = 0; l < sums.size(); ++l)
+      sums[l] += partial[l];
+  }
+  return rounded_sum(sums);
 }
 
 /// Summed squared move of the centres, in centre order.

@@ -39,17 +39,26 @@ inline void check_options(const options& opts, Eigen::Index n) {
   }
 }
 
-/// Grows the bounding box [lo, hi] (kept in double) to cover the rows.
-template <typename Scalar>
-void extend_box(const points_view<Scalar>& rows, Eigen::VectorXd& lo, Eigen::VectorXd& hi) {
-  for (Eigen::Index i = 0; i < rows.rows(); ++i) {
-    for (Eigen::Index j = 0; j < rows.cols(); ++j) {
-      const double value = static_cast<double>(rows(i, j));
-      lo[j] = std::min(lo[j], value);
-      hi[j] = std::max(hi[j], value);
+/// Per coordinate, the least and greatest value (kept in double).
+struct bounding_box {
+  Eigen::VectorXd lo;
+  Eigen::VectorXd hi;
+
+  explicit bounding_box(Eigen::Index d)
+      : lo(Eigen::VectorXd::Constant(d, std::numeric_limits<double>::infinity())), hi(-lo) {}
+
+  /// Grows the box to cover the rows.
+  template <typename Scalar>
+  void extend(const points_view<Scalar>& rows) {
+    for (Eigen::Index i = 0; i < rows.rows(); ++i) {
+      for (Eigen::Index j = 0; j < rows.cols(); ++j) {
+        const double value = static_cast<double>(rows(i, j));
+        lo[j] = std::min(lo[j], value);
+        hi[j] = std::max(hi[j], value);
+      }
     }
   }
-}
+};
 
 template <typename Scalar>
 void check_finite(const points_view<Scalar>& rows, const char* what) {
@@ -65,14 +74,17 @@ void check_finite(const points_view<Scalar>& rows, const char* what) {
 
 /// Rejects data so spread out that a squared distance, or a sum of n of them (inertia, k-means++
 /// potential), could overflow. Centres always lie in the bounding box of the points and of the
-/// given initial centres, so the box diagonal bounds every distance a fit computes.
+/// given initial centres, so the box diagonal bounds every distance a fit computes. Returns that
+/// box.
 template <typename Scalar>
-void check_range(const points_view<Scalar>& points, const points_view<Scalar>* initial_centres) {
+bounding_box check_range(const points_view<Scalar>& points,
+                         const points_view<Scalar>* initial_centres) {
   const Eigen::Index d = points.cols();
-  Eigen::VectorXd lo = Eigen::VectorXd::Constant(d, std::numeric_limits<double>::infinity());
-  Eigen::VectorXd hi = -lo;
-  extend_box(points, lo, hi);
-  if (initial_centres != nullptr) extend_box(*initial_centres, lo, hi);
+  bounding_box box(d);
+  box.extend(points);
+  if (initial_centres != nullptr) box.extend(*initial_centres);
+  const Eigen::VectorXd& lo = box.lo;
+  const Eigen::VectorXd& hi = box.hi;
   double diagonal = 0;
   Eigen::Index widest = 0;
   for (Eigen::Index j = 0; j < d; ++j) {
@@ -89,6 +101,7 @@ void check_range(const points_view<Scalar>& points, const points_view<Scalar>* i
                         to_text(hi[widest] - lo[widest]) +
                         ", so squared distances would overflow; rescale the data");
   }
+  return box;
 }
 
 }  // namespace km::detail

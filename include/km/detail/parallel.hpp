@@ -1,0 +1,183 @@
+// The threads of one fit: plain std::thread (no OpenMP flag asked of users), started when first
+// needed and kept for the fit's passes. Work comes in numbered tasks; results never depend on which
+// thread ran which task, because every task writes its own outputs and per-thread partials are
+// only ever combined exactly (integer counts, maxima, grid sums of exact_sum.hpp).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <Eigen/Core>
+
+namespace km::detail {
+
+/// options::threads resolved: 0 means every hardware thread.
+inline int resolve_threads(int requested) {
+  if (requested > 0) return requested;
+  const unsigned hardware = std::thread::hardware_concurrency();
+  return hardware > 0 ? static_cast<int>(hardware) : 1;
+}
+
+class thread_team {
+ public:
+  /// `threads` as in options::threads. No thread starts before run() has tasks for it.
+  explicit thread_team(int threads) : size_(resolve_threads(threads)) {}
+
+  thread_team(const thread_team&) = delete;
+  thread_team& operator=(const thread_team&) = delete;
+
+  ~thread_team() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& worker : workers_)
+      worker.join();
+  }
+
+  /// The most threads a run() uses, the caller's included.
+  int size() const noexcept { return size_; }
+
+  /// The threads a run() of `tasks` tasks uses, and so the slots it hands out: never more than
+  /// there are tasks.
+  int slots(Eigen::Index tasks) const noexcept {
+    return static_cast<int>(std::max<Eigen::Index>(1, std::min<Eigen::Index>(size_, tasks)));
+  }
+
+  /// Calls task(t, slot) once for every t in [0, tasks), on slots(tasks) threads (the caller is
+  /// slot 0), and returns when all are done. `slot` names the thread for per-thread scratch; which
+  /// slot runs which task varies from run to run. The first exception a task throws is rethrown.
+  template <typename Task>
+  void run(Eigen::Index tasks, Task&& task) {
+    const int helpers = slots(tasks) - 1;
+    if (helpers == 0) {
+      for (Eigen::Index t = 0; t < tasks; ++t)
+        task(t, 0);
+      return;
+    }
+    const std::function<void(Eigen::Index, int)> job = [&task](Eigen::Index t, int slot) {
+      task(t, slot);
+    };
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      while (static_cast<int>(workers_.size()) < helpers) {
+        const int slot = static_cast<int>(workers_.size()) + 1;
+        workers_.emplace_back([this, slot] { work(slot); });
+      }
+      job_ = &job;
+      tasks_ = tasks;
+      next_.store(0);
+      participants_ = helpers + 1;
+      busy_ = helpers;
+      error_ = nullptr;
+      ++generation_;
+    }
+    wake_.notify_all();
+    drain(0);
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return busy_ == 0; });
+    job_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void work(int slot) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock,
+                   [&] { return stopping_ || (generation_ != seen && slot < participants_); });
+        if (stopping_) return;
+        seen = generation_;
+      }
+      drain(slot);
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (--busy_ == 0) done_.notify_one();
+    }
+  }
+
+  void drain(int slot) {
+    for (;;) {
+      const Eigen::Index t = next_.fetch_add(1);
+      if (t >= tasks_) return;
+      try {
+        (*job_)(t, slot);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        if (!error_) error_ = std::current_exception();
+        next_.store(tasks_);  // the others stop taking tasks
+      }
+    }
+  }
+
+  const int size_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  std::vector<std::thread> workers_;
+  const std::function<void(Eigen::Index, int)>* job_ = nullptr;
+  Eigen::Index tasks_ = 0;
+  std::atomic<Eigen::Index> next_{0};
+  int participants_ = 0;  // slots taking part in the current run
+  int busy_ = 0;          // helpers not yet done with it
+  std::uint64_t generation_ = 0;
+  bool stopping_ = false;
+  std::exception_ptr error_;
+};
+
+/// Splits [0, n) into tasks of `grain` items (the last one shorter); run(count(), ...) with
+/// range(t) gives each task its items.
+struct chunks {
+  Eigen::Index n;
+  Eigen::Index grain;
+
+  Eigen::Index count() const { return (n + grain - 1) / grain; }
+  Eigen::Index begin(Eigen::Index t) const { return t * grain; }
+  Eigen::Index end(Eigen::Index t) const { return std::min(n, (t + 1) * grain); }
+};
+
+/// One counter per thread slot, each on its own cache line so that threads do not contend.
+class slot_counters {
+ public:
+  explicit slot_counters(int slots = 1) : counts_(static_cast<std::size_t>(slots)) {}
+
+  void resize(int slots) {
+    counts_.resize(std::max(counts_.size(), static_cast<std::size_t>(slots)));
+  }
+  std::uint64_t& operator[](int slot) { return counts_[static_cast<std::size_t>(slot)].value; }
+
+  std::uint64_t total() const {
+    std::uint64_t sum = 0;
+    for (const padded& count : counts_)
+      sum += count.value;
+    return sum;
+  }
+
+ private:
+  struct alignas(64) padded {
+    std::uint64_t value = 0;
+  };
+  std::vector<padded> counts_;
+};
+
+/// Runs body(begin, end, slot) over the tasks of `work` on the team and returns the sum of what
+/// the calls return (for instance, how many labels they changed).
+template <typename Body>
+Eigen::Index sum_over_chunks(thread_team& team, const chunks& work, Body&& body) {
+  slot_counters sums(team.slots(work.count()));
+  team.run(work.count(), [&](Eigen::Index t, int slot) {
+    sums[slot] += static_cast<std::uint64_t>(body(work.begin(t), work.end(t), slot));
+  });
+  return static_cast<Eigen::Index>(sums.total());
+}
+
+}  // namespace km::detail

@@ -1,0 +1,117 @@
+// Results never depend on the thread count: every strategy, run with 2, 3 and 8 threads, returns
+// the bits of its one-thread fit (which the exactness tests tie to km::naive). The data are large
+// enough that the work really is split: many point chunks, kd-tree subtrees and update partials.
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "data.hpp"
+
+namespace {
+
+using namespace km_tests;
+
+template <typename Strategy, typename Scalar>
+void require_thread_independent(const matrix<Scalar>& points, km::options opts,
+                                const matrix<Scalar>* initial = nullptr) {
+  opts.threads = 1;
+  std::vector<trace_entry> expected_trace;
+  const auto expected = traced_fit<Strategy>(points, opts, initial, expected_trace);
+  for (const int threads : {2, 3, 8}) {
+    INFO("threads " << threads);
+    opts.threads = threads;
+    std::vector<trace_entry> trace;
+    require_same_fit(expected, expected_trace, traced_fit<Strategy>(points, opts, initial, trace),
+                     trace);
+  }
+  // Without a callback the fit skips the per-pass inertia; the result must not change.
+  opts.threads = 3;
+  const km::kmeans<Strategy> model(opts);
+  const auto quiet = initial != nullptr ? model.fit(points, *initial) : model.fit(points);
+  REQUIRE((quiet.labels.array() == expected.labels.array()).all());
+  REQUIRE(same_bits(quiet.inertia, expected.inertia));
+}
+
+template <typename Scalar>
+void check_every_strategy(const matrix<Scalar>& points, const km::options& opts,
+                          const matrix<Scalar>* initial = nullptr) {
+  {
+    INFO("strategy naive");
+    require_thread_independent<km::naive>(points, opts, initial);
+  }
+  {
+    INFO("strategy vectorised");
+    require_thread_independent<km::vectorised>(points, opts, initial);
+  }
+  {
+    INFO("strategy kd_tree");
+    require_thread_independent<km::kd_tree>(points, opts, initial);
+  }
+  {
+    INFO("strategy hamerly");
+    require_thread_independent<km::hamerly>(points, opts, initial);
+  }
+  {
+    INFO("strategy elkan");
+    require_thread_independent<km::elkan>(points, opts, initial);
+  }
+}
+
+/// Points rounded to a coarse grid: many exact duplicates and exact ties between centres.
+template <typename Scalar>
+matrix<Scalar> rounded(matrix<Scalar> points, double step) {
+  for (Eigen::Index i = 0; i < points.size(); ++i) {
+    points.data()[i] = static_cast<Scalar>(std::round(points.data()[i] / step) * step);
+  }
+  return points;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("every thread count gives the bits of one thread", "[threads]", float, double) {
+  struct threaded_case {
+    const char* name;
+    matrix<TestType> points;
+    int k;
+  };
+  const std::vector<threaded_case> cases = {
+      {"blobs 40000 x 2", blobs<TestType>(40000, 2, 12, 0.8, 21), 16},
+      {"blobs 20000 x 9", blobs<TestType>(20000, 9, 20, 1.0, 22), 24},
+      {"grid-rounded blobs 30000 x 3", rounded(blobs<TestType>(30000, 3, 6, 2.0, 23), 0.5), 10},
+      {"offset 1e8", (blobs<TestType>(20000, 2, 5, 0.5, 24).array() + TestType(1e8)).matrix(), 8},
+      {"blobs 6000 x 40", blobs<TestType>(6000, 40, 8, 1.5, 25), 12}};
+  for (const auto& data : cases) {
+    for (const auto init : {km::init_method::first_k, km::init_method::kmeans_plus_plus}) {
+      INFO(data.name << ", init " << static_cast<int>(init));
+      km::options opts;
+      opts.k = data.k;
+      opts.init = init;
+      opts.seed = 3;
+      check_every_strategy(data.points, opts);
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("clusters that empty are refilled alike on every thread count", "[threads]",
+                   float, double) {
+  // Far initial centres empty their clusters; the points are many, so relocation scans them all.
+  const matrix<TestType> points = blobs<TestType>(30000, 2, 4, 1.0, 26);
+  matrix<TestType> initial(6, 2);
+  initial << 0, 0, 1, 1, -1, 0, 0, -1, 1e4, 1e4, -1e4, 1e4;
+  km::options opts;
+  opts.k = 6;
+  check_every_strategy(points, opts, &initial);
+}
+
+TEMPLATE_TEST_CASE("threads = 0 uses the hardware and changes nothing", "[threads]", float,
+                   double) {
+  const matrix<TestType> points = blobs<TestType>(30000, 4, 8, 1.0, 27);
+  km::options opts;
+  opts.k = 10;
+  const auto one = km::kmeans<km::kd_tree>(opts).fit(points);
+  opts.threads = 0;
+  const auto all = km::kmeans<km::kd_tree>(opts).fit(points);
+  REQUIRE((one.labels.array() == all.labels.array()).all());
+  REQUIRE(same_bits(one.inertia, all.inertia));
+  REQUIRE(one.centers == all.centers);
+}
