@@ -1,6 +1,7 @@
 // km's runner for the peer comparison (bench/README.md, "Runner protocol"):
 //
-//   km_run PROBLEM_DIR OUT_DIR [--variant naive|vectorised|kd_tree|hamerly|elkan[/float32]]
+//   km_run PROBLEM_DIR OUT_DIR [--variant
+//   automatic|naive|vectorised|kd_tree|hamerly|elkan[/float32]]
 //   [--repeat R]
 //
 // Fits km::kmeans<Strategy> from init.f64, tolerance 0 (stop after a pass that changes no label),
@@ -53,18 +54,19 @@ void run_in(bool float32, const bench::problem& p, const bench::arguments& args,
 
 int main(int argc, char** argv) {
   const bench::arguments args = bench::parse_arguments(
-      argc, argv, "kd_tree",
-      "naive, vectorised, kd_tree, hamerly, elkan, each optionally with /float32");
+      argc, argv, "automatic",
+      "automatic, naive, vectorised, kd_tree, hamerly, elkan, each optionally with /float32");
   const std::string suffix = "/float32";
   std::string strategy = args.variant;
   const bool float32 =
       strategy.size() > suffix.size() &&
       strategy.compare(strategy.size() - suffix.size(), suffix.size(), suffix) == 0;
   if (float32) strategy.resize(strategy.size() - suffix.size());
-  if (strategy != "naive" && strategy != "vectorised" && strategy != "kd_tree" &&
-      strategy != "hamerly" && strategy != "elkan") {
+  if (strategy != "automatic" && strategy != "naive" && strategy != "vectorised" &&
+      strategy != "kd_tree" && strategy != "hamerly" && strategy != "elkan") {
     bench::fail(2, "unknown variant '" + args.variant +
-                       "': naive, vectorised, kd_tree, hamerly or elkan, optionally with /float32");
+                       "': automatic, naive, vectorised, kd_tree, hamerly or elkan, optionally "
+                       "with /float32");
   }
 
   const bench::problem p = bench::read_problem(args.problem_dir);
@@ -72,6 +74,7 @@ int main(int argc, char** argv) {
   out.library = "km";
   out.variant = args.variant;
   try {
+    if (strategy == "automatic") run_in<km::automatic>(float32, p, args, out);
     if (strategy == "naive") run_in<km::naive>(float32, p, args, out);
     if (strategy == "vectorised") run_in<km::vectorised>(float32, p, args, out);
     if (strategy == "kd_tree") run_in<km::kd_tree>(float32, p, args, out);

@@ -22,18 +22,18 @@
 namespace {
 
 const char* const usage =
-    R"(usage: cluster_csv FILE.csv K [naive|vectorised|kd_tree|hamerly|elkan] [options]
+    R"(usage: cluster_csv FILE.csv K [automatic|naive|vectorised|kd_tree|hamerly|elkan] [options]
 
 Clusters the points of FILE.csv into K clusters with exact k-means (k-means++ initialisation)
 and writes the cluster of each point and the centres.
 
 Strategies (all give bit-identical results; only their speed differs):
+  automatic    the default: picks one of the others from the data's shape
   naive        every point against every centre: tiny data
   vectorised   blocks of points against all centres by matrix product: many columns
   kd_tree      kd-tree filtering: few columns (up to about 10)
   hamerly      per-point distance bounds: moderate columns, many iterations
   elkan        a bound per point and centre: many columns, many iterations
-  default: kd_tree for data with at most 10 columns, vectorised otherwise
 
 Options:
   --seed N             seed of the k-means++ initialisation (default 0); same seed, same result
@@ -125,16 +125,15 @@ int run(int argc, char** argv) {
   if (positional.size() > 3) throw usage_error("unexpected argument '" + positional[3] + "'");
   const std::string& path = positional[0];
   opts.k = parse_integer<int>(positional[1], "K");
-  std::string strategy = positional.size() == 3 ? positional[2] : "";
-  if (!strategy.empty() && strategy != "naive" && strategy != "vectorised" &&
+  const std::string strategy = positional.size() == 3 ? positional[2] : "automatic";
+  if (strategy != "automatic" && strategy != "naive" && strategy != "vectorised" &&
       strategy != "kd_tree" && strategy != "hamerly" && strategy != "elkan") {
     throw usage_error("unknown strategy '" + strategy +
-                      "': use naive, vectorised, kd_tree, hamerly or elkan");
+                      "': use automatic, naive, vectorised, kd_tree, hamerly or elkan");
   }
 
   const km_examples::csv_table table = km_examples::read_csv(path);  // throws csv_error
   const km::row_matrix<double>& points = table.points;
-  if (strategy.empty()) strategy = points.cols() <= 10 ? "kd_tree" : "vectorised";
   std::fprintf(stderr, "cluster_csv: %ld points x %ld columns%s, k = %d, %s, seed %llu\n",
                static_cast<long>(points.rows()), static_cast<long>(points.cols()),
                table.header.empty() ? "" : " (header line skipped)", opts.k, strategy.c_str(),
@@ -148,6 +147,7 @@ int run(int argc, char** argv) {
   };
   km::result<double> fit;
   try {
+    if (strategy == "automatic") fit = km::kmeans<>(opts).fit(points);
     if (strategy == "naive") fit = km::kmeans<km::naive>(opts).fit(points);
     if (strategy == "vectorised") fit = km::kmeans<km::vectorised>(opts).fit(points);
     if (strategy == "kd_tree") fit = km::kmeans<km::kd_tree>(opts).fit(points);

@@ -27,6 +27,10 @@ void check_all_strategies(const matrix<Scalar>& points, const km::options& opts,
     INFO("strategy elkan");
     require_same_as_naive<km::elkan>(points, opts, initial);
   }
+  {
+    INFO("strategy automatic");
+    require_same_as_naive<km::automatic>(points, opts, initial);
+  }
 }
 
 }  // namespace

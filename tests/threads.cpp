@@ -55,6 +55,10 @@ void check_every_strategy(const matrix<Scalar>& points, const km::options& opts,
     INFO("strategy elkan");
     require_thread_independent<km::elkan>(points, opts, initial);
   }
+  {
+    INFO("strategy automatic");
+    require_thread_independent<km::automatic>(points, opts, initial);
+  }
 }
 
 /// Points rounded to a coarse grid: many exact duplicates and exact ties between centres.

@@ -2,7 +2,7 @@
 //
 //   km::options opts;
 //   opts.k = 10;
-//   km::kmeans<km::kd_tree> model(opts);
+//   km::kmeans<> model(opts);                   // km::automatic; or km::kmeans<km::kd_tree>, ...
 //   km::result<double> r = model.fit(points);   // points: n x d, one point per row
 //
 // Every exact strategy returns the labels, centres, inertia and iteration count of km::naive, bit
@@ -15,6 +15,7 @@
 
 #include <Eigen/Core>
 
+#include "automatic.hpp"
 #include "detail/init.hpp"
 #include "detail/lloyd.hpp"
 #include "detail/points.hpp"
@@ -31,7 +32,9 @@
 
 namespace km {
 
-template <typename Strategy>
+/// Strategy: km::automatic (the default) or one of km::naive, km::vectorised, km::kd_tree,
+/// km::hamerly, km::elkan. The choice changes the speed, never the result.
+template <typename Strategy = automatic>
 class kmeans {
  public:
   explicit kmeans(options opts = {}) : options_(std::move(opts)) {}

@@ -1,0 +1,109 @@
+// km::automatic, the default strategy of km::kmeans<>: picks the exact strategy expected to be
+// fastest for the shape of the problem. Every exact strategy returns the same bits, so the choice
+// changes the speed and never the result.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <variant>
+
+#include <Eigen/Core>
+
+#include "detail/parallel.hpp"
+#include "detail/points.hpp"
+#include "elkan.hpp"
+#include "hamerly.hpp"
+#include "kd_tree.hpp"
+#include "naive.hpp"
+#include "vectorised.hpp"
+
+namespace km {
+
+/// The strategies automatic chooses from.
+enum class strategy_choice { naive, vectorised, kd_tree, hamerly, elkan };
+
+struct automatic {
+  /// Elkan's n x k bounds beyond this go to hamerly instead (km::elkan itself accepts 4 GiB).
+  static constexpr std::uint64_t elkan_bound_bytes = std::uint64_t(1) << 30;
+
+  /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
+  /// km::automatic chooses", has the figures behind each branch):
+  /// - d <= 8: kd_tree. Boxes separate the centres well in low dimension; it won every such row.
+  /// - d >= 64 and k >= 32: elkan. Its k bounds per point skip most of the long distances once
+  ///   the centres settle, where hamerly's single lower bound stops pruning.
+  /// - otherwise hamerly: mid dimension, or few centres.
+  static constexpr strategy_choice choose(Eigen::Index n, Eigen::Index d, int k) {
+    if (d <= 8) return strategy_choice::kd_tree;
+    const std::uint64_t elkan_bytes =
+        static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k) * sizeof(double);
+    if (d >= 64 && k >= 32 && elkan_bytes <= elkan_bound_bytes) return strategy_choice::elkan;
+    return strategy_choice::hamerly;
+  }
+
+  template <typename Scalar>
+  class assigner {
+   public:
+    assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
+        : points_(points), team_(team) {}
+
+    /// k is known only now, with the first centres: the choice and the chosen strategy's
+    /// per-fit set-up (a kd-tree, bounds) happen on the first pass.
+    Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      if (std::holds_alternative<std::monostate>(chosen_)) {
+        switch (choose(points_.rows(), points_.cols(), static_cast<int>(centres.rows()))) {
+          case strategy_choice::naive:
+            chosen_.template emplace<naive_type>(points_, team_);
+            break;
+          case strategy_choice::vectorised:
+            chosen_.template emplace<vectorised_type>(points_, team_);
+            break;
+          case strategy_choice::kd_tree:
+            chosen_.template emplace<kd_tree_type>(points_, team_);
+            break;
+          case strategy_choice::hamerly:
+            chosen_.template emplace<hamerly_type>(points_, team_);
+            break;
+          case strategy_choice::elkan:
+            chosen_.template emplace<elkan_type>(points_, team_);
+            break;
+        }
+      }
+      return std::visit(
+          [&](auto& chosen) -> Eigen::Index {
+            if constexpr (std::is_same_v<std::decay_t<decltype(chosen)>, std::monostate>) {
+              return 0;  // unreachable: a strategy was emplaced above
+            } else {
+              return chosen(centres, labels);
+            }
+          },
+          chosen_);
+    }
+
+    std::uint64_t distance_computations() const noexcept {
+      return std::visit(
+          [](const auto& chosen) -> std::uint64_t {
+            if constexpr (std::is_same_v<std::decay_t<decltype(chosen)>, std::monostate>) {
+              return 0;
+            } else {
+              return chosen.distance_computations();
+            }
+          },
+          chosen_);
+    }
+
+   private:
+    using naive_type = naive::assigner<Scalar>;
+    using vectorised_type = vectorised::assigner<Scalar>;
+    using kd_tree_type = kd_tree::assigner<Scalar>;
+    using hamerly_type = hamerly::assigner<Scalar>;
+    using elkan_type = elkan::assigner<Scalar>;
+
+    detail::points_view<Scalar> points_;
+    detail::thread_team& team_;
+    std::variant<std::monostate, naive_type, vectorised_type, kd_tree_type, hamerly_type,
+                 elkan_type>
+        chosen_;
+  };
+};
+
+}  // namespace km

@@ -1,0 +1,40 @@
+// km::automatic: the default strategy, and the rule it follows (its results are tied to naive's
+// by the exactness and thread tests).
+#include <type_traits>
+
+#include <catch2/catch.hpp>
+
+#include "data.hpp"
+
+namespace {
+
+using km::strategy_choice;
+
+}  // namespace
+
+TEST_CASE("km::kmeans<> is km::kmeans<km::automatic>", "[automatic]") {
+  STATIC_REQUIRE(std::is_same_v<km::kmeans<>, km::kmeans<km::automatic>>);
+  km::options opts;
+  opts.k = 3;
+  const km::kmeans model(opts);  // class template argument deduction picks the default too
+  STATIC_REQUIRE(std::is_same_v<std::decay_t<decltype(model)>, km::kmeans<km::automatic>>);
+  const auto points = km_tests::blobs<double>(300, 2, 3, 0.5, 1);
+  const auto r = model.fit(points);
+  const auto expected = km::kmeans<km::naive>(opts).fit(points);
+  REQUIRE((r.labels.array() == expected.labels.array()).all());
+  REQUIRE(r.centers == expected.centers);
+}
+
+TEST_CASE("automatic follows its documented rule", "[automatic]") {
+  // Low dimension: the kd-tree, whatever n and k.
+  CHECK(km::automatic::choose(1000, 2, 10) == strategy_choice::kd_tree);
+  CHECK(km::automatic::choose(1000000, 8, 32) == strategy_choice::kd_tree);
+  // Mid dimension or few centres: hamerly.
+  CHECK(km::automatic::choose(100000, 16, 64) == strategy_choice::hamerly);
+  CHECK(km::automatic::choose(1797, 64, 10) == strategy_choice::hamerly);
+  CHECK(km::automatic::choose(100000, 64, 8) == strategy_choice::hamerly);
+  // High dimension and many centres: elkan, unless its n x k bounds would pass 1 GiB.
+  CHECK(km::automatic::choose(50000, 256, 256) == strategy_choice::elkan);
+  CHECK(km::automatic::choose(10000, 256, 64) == strategy_choice::elkan);
+  CHECK(km::automatic::choose(1000000, 256, 256) == strategy_choice::hamerly);
+}
