@@ -85,6 +85,7 @@ struct row {
   int k = 0;
   int passes = 100;  ///< options.max_iterations
   std::string note;
+  int threads = 1;  ///< options.threads
 };
 
 /// The time one pass could take at the machine's physical bound, from what every pass has to do.
@@ -185,6 +186,7 @@ void fit_rows(benchmark::State& state, const row& spec, work kind, const char* s
   opts.k = spec.k;
   opts.max_iterations = spec.passes;
   opts.tolerance = 0;
+  opts.threads = spec.threads;
   const km::kmeans<Strategy> model(opts);
 
   std::uint64_t fits = 0, passes = 0, distances = 0;
@@ -268,7 +270,7 @@ const std::vector<strategy>& strategies() {
       make_strategy<km::kd_tree>("kd_tree", work::pruned),
       make_strategy<km::hamerly>("hamerly", work::pruned),
       make_strategy<km::elkan>("elkan", work::pruned),
-      make_strategy<km::automatic>("automatic", work::pruned),
+      make_strategy<km::automatic>("automatic", work::pruned),  // last: register_row's threads
   };
   return all;
 }
@@ -310,6 +312,18 @@ void register_row(const row& spec, bool with_float) {
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
     }
+  }
+  // Thread scaling of the default strategy on the large rows: the same fit on two threads (its
+  // bits are checked against the row's others like any strategy's).
+  if (spec.data.n >= 100000) {
+    row threaded = shared;
+    threaded.threads = 2;
+    const strategy& automatic = strategies().back();
+    benchmark::RegisterBenchmark((shared.name + "/double/automatic/threads=2").c_str(),
+                                 automatic.fit_double, threaded, automatic.kind,
+                                 "automatic/threads=2")
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
 }
 

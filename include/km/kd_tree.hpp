@@ -35,21 +35,14 @@ struct kd_tree {
         ++task_depth_;
       for (std::size_t i = 0; i < order_.size(); ++i)
         order_[i] = static_cast<Eigen::Index>(i);
-      cells_.resize(2 * static_cast<std::size_t>(d_));
-      for (Eigen::Index j = 0; j < d_; ++j) {
-        cells_[static_cast<std::size_t>(j)] = points.col(j).minCoeff();
-        cells_[static_cast<std::size_t>(d_ + j)] = points.col(j).maxCoeff();
-      }
-      build(points, 0, points.rows(), 0);
-      // One gather into tree order, so that every node's points are contiguous rows.
-      points_.resize(points.rows(), d_);
-      for (Eigen::Index i = 0; i < points.rows(); ++i) {
-        points_.row(i) = points.row(order_[static_cast<std::size_t>(i)]);
-      }
-      fit_boxes();
-      cells_ = {};  // build-time scratch
-      scratch_ = {};
-      split_keys_ = {};
+      // The rows move with the build, so that every node's points end up contiguous and each
+      // split reads and swaps its rows in sequence.
+      points_ = points;
+      const std::size_t nodes_expected = 4 * order_.size() / leaf_size + 1;
+      nodes_.reserve(nodes_expected);
+      boxes_.reserve(2 * static_cast<std::size_t>(d_) * nodes_expected);
+      build(0, points.rows(), 0);
+      tree_labels_.assign(order_.size(), -1);  // as the driver's labels start
     }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
@@ -95,125 +88,107 @@ struct kd_tree {
     };
     static constexpr Eigen::Index leaf_size = 16;
 
-    /// One thread's state while it walks a subtree: a candidate list per level, reused.
-    struct walk {
+    /// One thread's state while it walks a subtree: a candidate list per level, reused. A cache
+    /// line of its own, so that the threads' counters do not contend.
+    struct alignas(64) walk {
       std::vector<int> candidates;
       Eigen::Matrix<Scalar, Eigen::Dynamic, 1> midpoint;
       Eigen::Index changed = 0;
       std::uint64_t distances = 0;
     };
 
-    /// Splits a node's cell (the region its ancestors' splits leave it, at first the bounding
-    /// box of all points) at the midpoint of its widest side, Kanungo et al.'s choice; at the
-    /// median instead when the midpoint would leave under an eighth of the points on one side,
-    /// which keeps the depth O(log n) on any data. Only row indices move while building, and each
-    /// level reads one coordinate per point; the tight boxes come afterwards, bottom-up.
-    int build(const detail::points_view<Scalar>& points, Eigen::Index begin, Eigen::Index end,
-              int depth) {
+    /// Splits a node at the midpoint of the widest side of its points' bounding box (Kanungo et
+    /// al. split the cell their ancestors leave; the tight box adapts better to clustered data);
+    /// at the median instead when the midpoint would leave under an eighth of the points on one
+    /// side, which keeps the depth O(log n) on any data. Rows move with the split, so each node's
+    /// rows are contiguous and every level reads them in sequence.
+    int build(Eigen::Index begin, Eigen::Index end, int depth) {
       const int id = static_cast<int>(nodes_.size());
       nodes_.push_back({begin, end});
       depth_ = std::max(depth_, depth);
+      fit_box(id, begin, end);
       const Eigen::Index count = end - begin;
       const bool leaf = count <= leaf_size;
       if (depth == task_depth_ || (leaf && depth < task_depth_)) task_roots_.push_back(id);
       if (leaf) return id;
 
-      const std::size_t cell = 2 * static_cast<std::size_t>(d_) * static_cast<std::size_t>(depth);
       Eigen::Index widest = 0;
       for (Eigen::Index j = 1; j < d_; ++j) {
-        if (cell_side(cell, j) > cell_side(cell, widest)) widest = j;
+        if (upper(id)[j] - lower(id)[j] > upper(id)[widest] - lower(id)[widest]) widest = j;
       }
-      if (cell_side(cell, widest) == 0) {  // every point identical: a leaf after all
+      const Scalar low = lower(id)[widest];
+      const Scalar side = upper(id)[widest] - low;
+      if (side == 0) {  // every point identical: a leaf after all
         if (depth < task_depth_) task_roots_.push_back(id);
         return id;
       }
-      const Scalar low = cells_[cell + static_cast<std::size_t>(widest)];
-      Scalar cut = low + cell_side(cell, widest) / 2;
-      Eigen::Index middle = split_at(points, begin, end, widest, cut);
+      Eigen::Index middle = split_at(begin, end, widest, low + side / 2);
       if (middle - begin < count / 8 || end - middle < count / 8) {
-        middle = split_at_median(points, begin, end, widest);
-        cut = points(order_[static_cast<std::size_t>(middle)], widest);
+        middle = split_at_median(begin, end, widest);
       }
-
-      // The children's cells: this cell cut in two along `widest`.
-      cells_.resize(std::max(cells_.size(), cell + 6 * static_cast<std::size_t>(d_)));
-      const std::size_t child = cell + 2 * static_cast<std::size_t>(d_);
-      std::copy_n(cells_.begin() + static_cast<std::ptrdiff_t>(cell), 2 * d_,
-                  cells_.begin() + static_cast<std::ptrdiff_t>(child));
-      cells_[child + static_cast<std::size_t>(d_ + widest)] = cut;
-      const int left = build(points, begin, middle, depth + 1);
-      std::copy_n(cells_.begin() + static_cast<std::ptrdiff_t>(cell), 2 * d_,
-                  cells_.begin() + static_cast<std::ptrdiff_t>(child));
-      cells_[child + static_cast<std::size_t>(widest)] = cut;
-      const int right = build(points, middle, end, depth + 1);
+      const int left = build(begin, middle, depth + 1);
+      const int right = build(middle, end, depth + 1);
       nodes_[static_cast<std::size_t>(id)].left = left;
       nodes_[static_cast<std::size_t>(id)].right = right;
       return id;
     }
 
-    Scalar cell_side(std::size_t cell, Eigen::Index j) const {
-      return cells_[cell + static_cast<std::size_t>(d_ + j)] -
-             cells_[cell + static_cast<std::size_t>(j)];
-    }
-
-    /// Tight bounding boxes, children before parents (a child's id exceeds its parent's): a
-    /// leaf's from its rows, which are contiguous by now, a parent's as the union of its children.
-    void fit_boxes() {
-      boxes_.resize(2 * static_cast<std::size_t>(d_) * nodes_.size());
-      for (int id = static_cast<int>(nodes_.size()) - 1; id >= 0; --id) {
-        const node& here = nodes_[static_cast<std::size_t>(id)];
-        Scalar* lo = lower(id);
-        Scalar* hi = upper(id);
-        if (here.left < 0) {
-          std::copy_n(points_.row(here.begin).data(), d_, lo);
-          std::copy_n(points_.row(here.begin).data(), d_, hi);
-          for (Eigen::Index row = here.begin + 1; row < here.end; ++row) {
-            const Scalar* point = points_.row(row).data();
-            for (Eigen::Index j = 0; j < d_; ++j) {
-              lo[j] = std::min(lo[j], point[j]);
-              hi[j] = std::max(hi[j], point[j]);
-            }
-          }
-        } else {
-          const Scalar *left_lo = lower(here.left), *right_lo = lower(here.right);
-          const Scalar *left_hi = upper(here.left), *right_hi = upper(here.right);
-          for (Eigen::Index j = 0; j < d_; ++j) {
-            lo[j] = std::min(left_lo[j], right_lo[j]);
-            hi[j] = std::max(left_hi[j], right_hi[j]);
-          }
-        }
-      }
+    /// The bounding box of rows [begin, end) as node id's box.
+    void fit_box(int id, Eigen::Index begin, Eigen::Index end) {
+      boxes_.resize(2 * static_cast<std::size_t>(d_) * (static_cast<std::size_t>(id) + 1));
+      const auto rows = points_.middleRows(begin, end - begin);
+      Eigen::Map<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>>(lower(id), d_) =
+          rows.colwise().minCoeff();
+      Eigen::Map<Eigen::Matrix<Scalar, 1, Eigen::Dynamic>>(upper(id), d_) =
+          rows.colwise().maxCoeff();
     }
 
     /// Puts the rows whose coordinate `dim` is under the threshold first; returns where the rest
-    /// start. Branch-free: each index goes to the next free slot from the front or the back.
-    Eigen::Index split_at(const detail::points_view<Scalar>& points, Eigen::Index begin,
-                          Eigen::Index end, Eigen::Index dim, Scalar threshold) {
-      scratch_.resize(order_.size());
-      Eigen::Index front = begin, back = end - 1;
-      for (Eigen::Index i = begin; i < end; ++i) {
-        const Eigen::Index row = order_[static_cast<std::size_t>(i)];
-        const bool below = points(row, dim) < threshold;
-        scratch_[static_cast<std::size_t>(below ? front : back)] = row;
-        front += below;
-        back -= !below;
+    /// start. Rows are swapped whole (with their original index), from both ends inwards, in
+    /// place: on a fresh fit, memory first touched costs more than the comparisons.
+    Eigen::Index split_at(Eigen::Index begin, Eigen::Index end, Eigen::Index dim,
+                          Scalar threshold) {
+      Eigen::Index front = begin, back = end;
+      for (;;) {
+        while (front < back && points_(front, dim) < threshold)
+          ++front;
+        while (front < back && !(points_(back - 1, dim) < threshold))
+          --back;
+        if (back - front < 2) return front;
+        swap_rows(front++, --back);
       }
-      std::copy(scratch_.begin() + begin, scratch_.begin() + end, order_.begin() + begin);
-      return front;
     }
 
-    Eigen::Index split_at_median(const detail::points_view<Scalar>& points, Eigen::Index begin,
-                                 Eigen::Index end, Eigen::Index dim) {
-      split_keys_.resize(order_.size());
-      for (Eigen::Index i = begin; i < end; ++i) {
-        const Eigen::Index row = order_[static_cast<std::size_t>(i)];
-        split_keys_[static_cast<std::size_t>(i)] = {points(row, dim), row};
-      }
-      const auto key = split_keys_.begin();
+    void swap_rows(Eigen::Index a, Eigen::Index b) {
+      std::swap_ranges(points_.row(a).data(), points_.row(a).data() + d_, points_.row(b).data());
+      std::swap(order_[static_cast<std::size_t>(a)], order_[static_cast<std::size_t>(b)]);
+    }
+
+    /// Puts the lower half of the rows by coordinate `dim` first; returns where the upper half
+    /// starts. Quickselect on the rows themselves (Hoare partitions, median-of-three pivots).
+    Eigen::Index split_at_median(Eigen::Index begin, Eigen::Index end, Eigen::Index dim) {
       const Eigen::Index middle = begin + (end - begin) / 2;
-      std::nth_element(key + begin, key + middle, key + end);
-      for (Eigen::Index i = begin; i < end; ++i) {
-        order_[static_cast<std::size_t>(i)] = split_keys_[static_cast<std::size_t>(i)].second;
+      Eigen::Index low = begin, high = end - 1;  // the rows still to order, inclusive
+      while (low < high) {
+        const Scalar a = points_(low, dim), b = points_(low + (high - low) / 2, dim),
+                     c = points_(high, dim);
+        const Scalar pivot = std::max(std::min(a, b), std::min(std::max(a, b), c));
+        Eigen::Index i = low, j = high;
+        while (i <= j) {
+          while (points_(i, dim) < pivot)
+            ++i;
+          while (pivot < points_(j, dim))
+            --j;
+          if (i <= j) swap_rows(i++, j--);
+        }
+        // Now rows [low, j] are <= pivot, rows [i, high] >= pivot, rows between equal it.
+        if (middle <= j) {
+          high = j;
+        } else if (middle >= i) {
+          low = i;
+        } else {
+          break;
+        }
       }
       return middle;
     }
@@ -300,10 +275,13 @@ struct kd_tree {
         set_label(row, label, w);
     }
 
+    /// The labels are mirrored in tree order, so that checking them reads memory in sequence;
+    /// only a change is written through to the caller's labels, at the point's own index.
     void set_label(Eigen::Index row, int label, walk& w) {
-      int& current = (*labels_)[order_[static_cast<std::size_t>(row)]];
+      int& current = tree_labels_[static_cast<std::size_t>(row)];
       if (current != label) {
         current = label;
+        (*labels_)[order_[static_cast<std::size_t>(row)]] = label;
         ++w.changed;
       }
     }
@@ -313,15 +291,11 @@ struct kd_tree {
     std::vector<int> task_roots_;  // the subtrees the threads share out, together all points
     Eigen::Index d_;
     std::vector<Eigen::Index> order_;  // original index of each row of points_
+    std::vector<int> tree_labels_;     // the label of each row of points_; -1 before pass 1
     row_matrix<Scalar> points_;        // the points in tree order
     std::vector<node> nodes_;          // nodes_[0] is the root; children follow their parent
     std::vector<Scalar> boxes_;        // per node: its min corner, then its max corner
     int depth_ = 0;
-
-    // Build-time scratch, released once the tree stands.
-    std::vector<Scalar> cells_;  // per depth: the cell's min corner, then its max corner
-    std::vector<Eigen::Index> scratch_;
-    std::vector<std::pair<Scalar, Eigen::Index>> split_keys_;
 
     // Per-pass state.
     std::vector<walk> walks_;  // one per thread

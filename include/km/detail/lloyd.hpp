@@ -52,7 +52,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centr
     }
     // Inertia costs a pass over the points; only a callback needs it before the end.
     if (opts.on_iteration) report.inertia = inertia(points, out.labels, centres, box, team);
-    update.follow(out.labels, changed, team);
+    update.follow(out.labels, team);
     update(centres, next);
     report.centre_shift = centre_shift(centres, next);
     std::swap(centres, next);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -76,14 +77,16 @@ class thread_team {
       tasks_ = tasks;
       next_.store(0);
       participants_ = helpers + 1;
-      busy_ = helpers;
+      busy_.store(helpers);
       error_ = nullptr;
-      ++generation_;
+      generation_.fetch_add(1);
     }
     wake_.notify_all();
     drain(0);
+    // The helpers are finishing their last tasks: wait for them without sleeping first.
+    spin_while([this] { return busy_.load() != 0; });
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return busy_ == 0; });
+    done_.wait(lock, [this] { return busy_.load() == 0; });
     job_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -92,16 +95,33 @@ class thread_team {
   void work(int slot) {
     std::uint64_t seen = 0;
     for (;;) {
+      // A fit runs passes back to back: the next run usually comes within microseconds, far
+      // sooner than a sleeping thread wakes up. So look for it a while before sleeping.
+      spin_while([&] { return generation_.load() == seen && !stopping_.load(); });
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock,
-                   [&] { return stopping_ || (generation_ != seen && slot < participants_); });
+        wake_.wait(lock, [&] {
+          return stopping_ || (generation_.load() != seen && slot < participants_);
+        });
         if (stopping_) return;
-        seen = generation_;
+        seen = generation_.load();
       }
       drain(slot);
-      const std::lock_guard<std::mutex> lock(mutex_);
-      if (--busy_ == 0) done_.notify_one();
+      if (busy_.fetch_sub(1) == 1) {
+        const std::lock_guard<std::mutex> lock(mutex_);  // the caller may be about to sleep
+        done_.notify_one();
+      }
+    }
+  }
+
+  /// Yields while `waiting()` holds, for at most about 50 microseconds.
+  template <typename Condition>
+  static void spin_while(Condition waiting) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    while (waiting()) {
+      for (int i = 0; i < 16 && waiting(); ++i)
+        std::this_thread::yield();
+      if (std::chrono::steady_clock::now() > until) return;
     }
   }
 
@@ -127,10 +147,10 @@ class thread_team {
   const std::function<void(Eigen::Index, int)>* job_ = nullptr;
   Eigen::Index tasks_ = 0;
   std::atomic<Eigen::Index> next_{0};
-  int participants_ = 0;  // slots taking part in the current run
-  int busy_ = 0;          // helpers not yet done with it
-  std::uint64_t generation_ = 0;
-  bool stopping_ = false;
+  int participants_ = 0;      // slots taking part in the current run
+  std::atomic<int> busy_{0};  // helpers not yet done with it
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
 };
 

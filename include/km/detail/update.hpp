@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -51,11 +52,10 @@ class centre_update {
   }
 
   /// Brings the sums up to date with `labels`: each point whose label differs from the last call
-  /// leaves its old cluster's sums (if any) and joins its new one's. `changed` (how many labels
-  /// changed) only decides whether the work is worth sharing among the team's threads.
-  void follow(const Eigen::VectorXi& labels, Eigen::Index changed, thread_team& team) {
-    const chunks work{labels.size(), 8192};
-    const int slots = changed * points_.cols() < 65536 ? 1 : team.slots(work.count());
+  /// leaves its old cluster's sums (if any) and joins its new one's.
+  void follow(const Eigen::VectorXi& labels, thread_team& team) {
+    const chunks work{labels.size(), 16384};
+    const int slots = team.slots(work.count());
     if (slots == 1) {
       follow(labels, 0, labels.size(), sums_, counts_, scratch_[0]);
       return;
@@ -128,34 +128,50 @@ class centre_update {
 
   void follow(const Eigen::VectorXi& labels, Eigen::Index begin, Eigen::Index end, sum_matrix& sums,
               count_vector& counts, split_scratch& scratch) {
+    const Eigen::Index block = levels * points_.cols();  // a cluster's sums: levels x d in a row
+    scratch.remainder.resize(points_.cols());
+    scratch.parts.resize(levels, points_.cols());
+    const double* parts = scratch.parts.data();
+    constexpr Eigen::Index run = 64;  // labels compared as a block first: most blocks are equal
     for (Eigen::Index i = begin; i < end; ++i) {
+      if ((i - begin) % run == 0) {
+        const Eigen::Index length = std::min(run, end - i);
+        if (std::memcmp(labels.data() + i, summed_labels_.data() + i,
+                        static_cast<std::size_t>(length) * sizeof(int)) == 0) {
+          i += length - 1;
+          continue;
+        }
+      }
       const int from = summed_labels_[i];
       const int to = labels[i];
       if (from == to) continue;
       split(points_.row(i).data(), scratch);
-      for (int l = 0; l < levels; ++l) {
-        if (from >= 0) sums.row(Eigen::Index{from} * levels + l) -= scratch.parts.row(l);
-        sums.row(Eigen::Index{to} * levels + l) += scratch.parts.row(l);
-      }
-      if (from >= 0) --counts[from];
+      double* into = sums.data() + to * block;
+      for (Eigen::Index t = 0; t < block; ++t) into[t] += parts[t];
       ++counts[to];
+      if (from >= 0) {
+        double* out_of = sums.data() + from * block;
+        for (Eigen::Index t = 0; t < block; ++t) out_of[t] -= parts[t];
+        --counts[from];
+      }
       summed_labels_[i] = to;
     }
   }
 
-  /// The grid parts of one point into scratch.parts.
+  /// The grid parts of one point into scratch.parts (sized by the caller).
   void split(const Scalar* point, split_scratch& scratch) const {
     const Eigen::Index d = points_.cols();
-    scratch.remainder.resize(d);
-    scratch.parts.resize(levels, d);
+    double* remainder = scratch.remainder.data();
+    double* parts = scratch.parts.data();
+    const double* sigmas = sigmas_.data();
     for (Eigen::Index j = 0; j < d; ++j)
-      scratch.remainder[j] = static_cast<double>(point[j]);
-    for (int l = 0; l < levels; ++l) {
+      remainder[j] = static_cast<double>(point[j]);
+    for (Eigen::Index l = 0; l < levels; ++l) {
       for (Eigen::Index j = 0; j < d; ++j) {
-        const double sigma = sigmas_(l, j);
-        const double part = (sigma + scratch.remainder[j]) - sigma;
-        scratch.parts(l, j) = part;
-        scratch.remainder[j] -= part;
+        const double sigma = sigmas[l * d + j];
+        const double part = (sigma + remainder[j]) - sigma;
+        parts[l * d + j] = part;
+        remainder[j] -= part;
       }
     }
   }
