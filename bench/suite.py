@@ -49,9 +49,16 @@ class Mode:
     # beyond max_iterations); never below min_passes. Converged says honestly where it bit.
     work_cap: float
     min_passes: int
-    repeat: int
+    repeat: int  # each runner times the best of this many fits...
     timeout_s: float  # a run still going after this is killed and reported as a timeout
     budget_s: float  # a run estimated to take longer than this is not started
+    # ...or of cheap_repeat where one fit is estimated under cheap_s: short fits swing most
+    # between single runs on a shared machine, and repeating them costs little.
+    cheap_repeat: int = 0
+    cheap_s: float = 0.0
+
+    def repeat_for(self, estimate_s: float) -> int:
+        return max(self.repeat, self.cheap_repeat if estimate_s < self.cheap_s else 0)
 
     def passes(self, n: int, d: int, k: int) -> int:
         if not self.work_cap:
@@ -60,7 +67,7 @@ class Mode:
 
 
 QUICK = Mode(max_iterations=100, work_cap=2e9, min_passes=20, repeat=1, timeout_s=40,
-             budget_s=20)
+             budget_s=20, cheap_repeat=5, cheap_s=0.5)
 FULL = Mode(max_iterations=300, work_cap=0, min_passes=0, repeat=3, timeout_s=600, budget_s=400)
 
 
@@ -229,14 +236,14 @@ class Outcome:
 
 
 def run(runner: Runner, build: Path, problem_dir: Path, meta: dict, out_dir: Path,
-        mode: Mode) -> Outcome:
+        mode: Mode, repeat: int) -> Outcome:
     if out_dir.exists():
         shutil.rmtree(out_dir)  # never read a previous run's files as this one's
     out_dir.mkdir(parents=True)
     # Every runner is executable, sklearn_run.py too: its build copy names the Python that has
     # scikit-learn, which need not be the one running this suite.
     command = [str(build / "bench" / runner.program), str(problem_dir), str(out_dir),
-               "--repeat", str(mode.repeat)]
+               "--repeat", str(repeat)]
     if runner.variant:
         command += ["--variant", runner.variant]
     # One thread, as the protocol asks; this also keeps BLAS and OpenMP inside a library to one.
@@ -549,7 +556,8 @@ def solve(problem: Problem, runners: list[Runner], build: Path, out: Path,
             outcome = Outcome("skipped (budget)", f"estimated {estimate:.0f} s")
         else:
             outcome = run(runner, build, directory, meta, out / "runs" / problem.name /
-                          runner.label.replace(" ", "_").replace("/", "_"), mode)
+                          runner.label.replace(" ", "_").replace("/", "_"), mode,
+                          mode.repeat_for(estimate))
         print(f"  {runner.label:<22} {outcome.status:<16} {time.monotonic() - started:6.2f} s  "
               f"{outcome.reason}", file=sys.stderr)
         if runner.is_km and outcome.status == "ran" and passes is None:

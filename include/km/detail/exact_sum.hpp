@@ -13,8 +13,8 @@ namespace km::detail {
 /// Three grids for values of magnitude <= bound, of which at most `terms` are ever summed (counting
 /// removals). Level l has spacing u_l; level 1 is coarse enough that `terms` parts add without
 /// rounding, each next level takes the remainder of the one above. A value's parts are exact; what
-/// the third level leaves is below bound * 2^(3 log2(terms) - 156), about 1e-22 * bound for a
-/// million terms. Values within 2^(100 - 3 log2(terms)) of the bound are split without any loss.
+/// the third level leaves is below bound * 2^(3 log2(terms) - 155), about 1e-27 * bound for four
+/// million terms, and nothing at all for values whose last bit lies above that.
 class exact_grid {
  public:
   static constexpr int levels = 3;

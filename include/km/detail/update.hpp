@@ -147,11 +147,13 @@ class centre_update {
       if (from == to) continue;
       split(points_.row(i).data(), scratch);
       double* into = sums.data() + to * block;
-      for (Eigen::Index t = 0; t < block; ++t) into[t] += parts[t];
+      for (Eigen::Index t = 0; t < block; ++t)
+        into[t] += parts[t];
       ++counts[to];
       if (from >= 0) {
         double* out_of = sums.data() + from * block;
-        for (Eigen::Index t = 0; t < block; ++t) out_of[t] -= parts[t];
+        for (Eigen::Index t = 0; t < block; ++t)
+          out_of[t] -= parts[t];
         --counts[from];
       }
       summed_labels_[i] = to;
