@@ -68,8 +68,9 @@ struct vectorised {
             Eigen::Index changed = 0;
             for (Eigen::Index r = 0; r < rows; ++r) {
               const Eigen::Index i = start + r;
-              const int label = fast ? nearest(i, r, centres, relative, absolute, own, slot)
-                                     : nearest_canonical(i, centres, own, slot);
+              const int label =
+                  fast ? nearest(i, r, labels[i], centres, relative, absolute, own, slot)
+                       : nearest_canonical(i, centres, own, slot);
               if (labels[i] != label) {
                 labels[i] = label;
                 ++changed;
@@ -90,28 +91,37 @@ struct vectorised {
     };
 
     /// Expanded-form screening of point i (row r of the product block), canonical decision only
-    /// among the centres the margins cannot tell apart.
-    int nearest(Eigen::Index i, Eigen::Index r, const row_matrix<Scalar>& centres, Scalar relative,
-                Scalar absolute, scratch& own, int slot) {
+    /// among the centres the margins cannot tell apart. `previous`: its label so far (or -1).
+    int nearest(Eigen::Index i, Eigen::Index r, int previous, const row_matrix<Scalar>& centres,
+                Scalar relative, Scalar absolute, scratch& own, int slot) {
+      using array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
       const int k = static_cast<int>(centres.rows());
-      Scalar* score = own.products.row(r).data();  // x.c in, |c|^2 - 2 x.c out (|x|^2 cancels)
-      Scalar best_upper = std::numeric_limits<Scalar>::infinity();
-      for (int c = 0; c < k; ++c) {
-        score[c] = centre_norms_[c] - 2 * score[c];
-        best_upper = std::min(best_upper, score[c] + centre_margins_[c]);
-      }
+      // x.c in, |c|^2 - 2 x.c out (|x|^2 is the same for every centre). Whole-row array
+      // expressions, so that Eigen vectorises them; min is exact in any order.
+      Eigen::Map<array> score(own.products.row(r).data(), k);
+      const auto margins = centre_margins_.array();
+      score = centre_norms_.array() - 2 * score;
+      const Scalar best_upper = (score + margins).minCoeff();
       const Scalar threshold = best_upper + 2 * (4 * relative * point_norms_[i] + absolute);
-      int count = 0;
-      for (int c = 0; c < k; ++c) {
-        if (!(score[c] - centre_margins_[c] > threshold))
-          own.candidates[static_cast<std::size_t>(count++)] = c;
-      }
+      // Candidates: centres whose lower end is not above the threshold. Usually only the best.
+      const int count = k - static_cast<int>((score - margins > threshold).count());
       distances_[slot] +=
           static_cast<std::uint64_t>(k) + (count > 1 ? static_cast<std::uint64_t>(count) : 0);
-      if (count == 1) return own.candidates[0];
+      if (count == 1) {  // which one: most often the point's centre of the previous pass
+        if (previous >= 0 && !(score[previous] - margins[previous] > threshold)) return previous;
+        int c = 0;
+        while (score[c] - margins[c] > threshold)
+          ++c;
+        return c;
+      }
+      int listed = 0;
+      for (int c = 0; c < k; ++c) {
+        if (!(score[c] - margins[c] > threshold))
+          own.candidates[static_cast<std::size_t>(listed++)] = c;
+      }
       Scalar distance;
       return detail::nearest_of(
-          points_.row(i).data(), own.candidates.data(), count,
+          points_.row(i).data(), own.candidates.data(), listed,
           [&centres](int c) { return centres.row(c).data(); }, points_.cols(), distance);
     }
 
