@@ -36,5 +36,10 @@ TEST_CASE("automatic follows its documented rule", "[automatic]") {
   // High dimension and many centres: elkan, unless its n x k bounds would pass 1 GiB.
   CHECK(km::automatic::choose(50000, 256, 256) == strategy_choice::elkan);
   CHECK(km::automatic::choose(10000, 256, 64) == strategy_choice::elkan);
-  CHECK(km::automatic::choose(1000000, 256, 256) == strategy_choice::hamerly);
+  CHECK(km::automatic::choose(10000, 128, 32) == strategy_choice::elkan);
+  CHECK(km::automatic::choose(1000000, 256, 256) == strategy_choice::vectorised);
+  CHECK(km::automatic::choose(5000000, 256, 64) == strategy_choice::hamerly);
+  // Many centres below that: the matrix product.
+  CHECK(km::automatic::choose(10000, 64, 256) == strategy_choice::vectorised);
+  CHECK(km::automatic::choose(100000, 16, 128) == strategy_choice::vectorised);
 }

@@ -28,15 +28,19 @@ struct automatic {
 
   /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
   /// km::automatic chooses", has the figures behind each branch):
-  /// - d <= 8: kd_tree. Boxes separate the centres well in low dimension; it won every such row.
-  /// - d >= 64 and k >= 32: elkan. Its k bounds per point skip most of the long distances once
-  ///   the centres settle, where hamerly's single lower bound stops pruning.
-  /// - otherwise hamerly: mid dimension, or few centres.
+  /// - d <= 8: kd_tree. Boxes separate the centres well in low dimension.
+  /// - d >= 128 and k >= 32: elkan. Its k bounds per point skip most of the long distances,
+  ///   which cost the most there, where hamerly's single lower bound stops pruning.
+  /// - k >= 128: vectorised. Many centres in mid dimension: the matrix product runs near the
+  ///   machine's peak, and bounds need more passes than a fit takes to pay off.
+  /// - otherwise hamerly: mid dimension and moderate k, where most points keep their centre
+  ///   after a few passes and cost O(1).
   static constexpr strategy_choice choose(Eigen::Index n, Eigen::Index d, int k) {
     if (d <= 8) return strategy_choice::kd_tree;
     const std::uint64_t elkan_bytes =
         static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k) * sizeof(double);
-    if (d >= 64 && k >= 32 && elkan_bytes <= elkan_bound_bytes) return strategy_choice::elkan;
+    if (d >= 128 && k >= 32 && elkan_bytes <= elkan_bound_bytes) return strategy_choice::elkan;
+    if (k >= 128) return strategy_choice::vectorised;
     return strategy_choice::hamerly;
   }
 
