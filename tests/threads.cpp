@@ -1,6 +1,7 @@
 // Results never depend on the thread count: every strategy, run with 2, 3 and 8 threads, returns
 // the bits of its one-thread fit (which the exactness tests tie to km::naive). The data are large
 // enough that the work really is split: many point chunks, kd-tree subtrees and update partials.
+#include <limits>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -118,4 +119,19 @@ TEMPLATE_TEST_CASE("threads = 0 uses the hardware and changes nothing", "[thread
   REQUIRE((one.labels.array() == all.labels.array()).all());
   REQUIRE(same_bits(one.inertia, all.inertia));
   REQUIRE(one.centers == all.centers);
+}
+
+TEST_CASE("bad input is reported alike on every thread count", "[threads]") {
+  // Two bad values far apart: every thread count must name the first in row order.
+  matrix<double> points = blobs<double>(50000, 3, 4, 1.0, 28);
+  points(45000, 0) = std::numeric_limits<double>::quiet_NaN();
+  points(30000, 2) = std::numeric_limits<double>::infinity();
+  for (const int threads : {1, 2, 3, 8}) {
+    INFO("threads " << threads);
+    km::options opts;
+    opts.k = 4;
+    opts.threads = threads;
+    REQUIRE_THROWS_WITH(km::kmeans<>(opts).fit(points),
+                        Catch::Matchers::Contains("row 30000, column 2 is inf"));
+  }
 }

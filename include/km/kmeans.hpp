@@ -50,9 +50,11 @@ class kmeans {
     static_assert_scalar<Scalar>();
     const detail::points_ref<Scalar> data(points.derived());
     const auto view = detail::view_of(data);
-    check_points(view);
-    const detail::bounding_box box = detail::check_range<Scalar>(view, nullptr);
-    return detail::lloyd<Strategy>(view, detail::initial_centres(view, options_), box, options_);
+    detail::thread_team team(options_.threads);  // threads start only when work needs them
+    check_points(view, team);
+    const detail::bounding_box box = detail::check_range<Scalar>(view, nullptr, team);
+    return detail::lloyd<Strategy>(view, detail::initial_centres(view, options_, box, team), box,
+                                   options_, team);
   }
 
   /// As fit(points), from the given k x d initial centres (settings().init and seed go unused).
@@ -65,7 +67,8 @@ class kmeans {
                   "km: initial centres must have the same scalar type as the points");
     const detail::points_ref<Scalar> data(points.derived());
     const auto view = detail::view_of(data);
-    check_points(view);
+    detail::thread_team team(options_.threads);
+    check_points(view, team);
     if (initial.rows() != options_.k || initial.cols() != view.cols()) {
       throw invalid_input("initial centres must be k x d = " + detail::to_text(options_.k) + " x " +
                           detail::to_text(view.cols()) + ", got " +
@@ -75,9 +78,9 @@ class kmeans {
     row_matrix<Scalar> centres = initial;
     const detail::points_view<Scalar> centres_view(centres.data(), centres.rows(), centres.cols(),
                                                    Eigen::OuterStride<>(centres.cols()));
-    detail::check_finite(centres_view, "initial centres");
-    const detail::bounding_box box = detail::check_range(view, &centres_view);
-    return detail::lloyd<Strategy>(view, std::move(centres), box, options_);
+    detail::check_finite(centres_view, "initial centres", team);
+    const detail::bounding_box box = detail::check_range(view, &centres_view, team);
+    return detail::lloyd<Strategy>(view, std::move(centres), box, options_, team);
   }
 
  private:
@@ -88,11 +91,11 @@ class kmeans {
   }
 
   template <typename Scalar>
-  void check_points(const detail::points_view<Scalar>& points) const {
+  void check_points(const detail::points_view<Scalar>& points, detail::thread_team& team) const {
     if (points.rows() == 0) throw invalid_input("no points: the input has 0 rows");
     if (points.cols() == 0) throw invalid_input("the points have zero columns");
     detail::check_options(options_, points.rows());
-    detail::check_finite(points, "points");
+    detail::check_finite(points, "points", team);
   }
 
   options options_;

@@ -3,14 +3,18 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <unordered_map>
 #include <vector>
 
 #include "../options.hpp"
 #include "distance.hpp"
+#include "exact_sum.hpp"
+#include "parallel.hpp"
 #include "points.hpp"
 #include "rng.hpp"
+#include "validate.hpp"
 
 namespace km::detail {
 
@@ -47,9 +51,13 @@ Eigen::Index last_positive(const std::vector<Scalar>& weights) {
 /// the squared distance to the nearest centre so far, "best" being the lowest resulting potential
 /// (ties: the earlier candidate). When every point already sits on a centre (potential 0, e.g.
 /// fewer distinct points than k) candidates are drawn uniformly instead.
+///
+/// The distances to each candidate are computed in chunks on the team's threads; the candidate's
+/// potential is an exact grid sum (exact_sum.hpp), so the choice never depends on the thread
+/// count. The draws use a running sum over the points in order, computed on one thread.
 template <typename Scalar>
 void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
-                      row_matrix<Scalar>& centres) {
+                      const bounding_box& box, thread_team& team, row_matrix<Scalar>& centres) {
   const Eigen::Index n = points.rows();
   const Eigen::Index d = points.cols();
   const int trials = 2 + static_cast<int>(std::floor(std::log(static_cast<double>(k))));
@@ -60,11 +68,23 @@ void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
   std::vector<Scalar> best_with_candidate(static_cast<std::size_t>(n));
   std::vector<double> cumulative(static_cast<std::size_t>(n));
 
+  // No two points of the box are farther apart than its diagonal; 1% covers the rounding of
+  // that bound and of the canonical distances.
+  double diagonal = 0;
+  for (Eigen::Index j = 0; j < d; ++j)
+    diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
+  const exact_grid grid(diagonal * 1.01, static_cast<double>(n));
+  const chunks work{n, 4096};
+  using level_sums = std::array<double, exact_grid::levels>;
+  std::vector<level_sums> partials(static_cast<std::size_t>(team.slots(work.count())));
+
   const Eigen::Index first = static_cast<Eigen::Index>(random.index(static_cast<std::uint64_t>(n)));
   centres.row(0) = points.row(first);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    closest[static_cast<std::size_t>(i)] = squared_distance(point(i), point(first), d);
-  }
+  team.run(work.count(), [&](Eigen::Index t, int) {
+    for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
+      closest[static_cast<std::size_t>(i)] = squared_distance(point(i), point(first), d);
+    }
+  });
 
   for (int c = 1; c < k; ++c) {
     double running = 0;
@@ -74,7 +94,7 @@ void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
     }
     double best_potential = 0;
     Eigen::Index best = -1;
-    for (int t = 0; t < trials; ++t) {
+    for (int trial = 0; trial < trials; ++trial) {
       Eigen::Index candidate;
       if (running > 0) {
         // First point whose cumulative weight exceeds the draw; a zero-weight point never is.
@@ -84,12 +104,23 @@ void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
       } else {
         candidate = static_cast<Eigen::Index>(random.index(static_cast<std::uint64_t>(n)));
       }
-      double candidate_potential = 0;
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const std::size_t s = static_cast<std::size_t>(i);
-        with_candidate[s] = std::min(closest[s], squared_distance(point(i), point(candidate), d));
-        candidate_potential += static_cast<double>(with_candidate[s]);
+      std::fill(partials.begin(), partials.end(), level_sums{});
+      team.run(work.count(), [&](Eigen::Index t, int slot) {
+        level_sums& sums = partials[static_cast<std::size_t>(slot)];
+        for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
+          const std::size_t s = static_cast<std::size_t>(i);
+          with_candidate[s] = std::min(closest[s], squared_distance(point(i), point(candidate), d));
+          const auto parts = grid.split(static_cast<double>(with_candidate[s]));
+          for (std::size_t l = 0; l < parts.size(); ++l)
+            sums[l] += parts[l];
+        }
+      });
+      level_sums total{};
+      for (const level_sums& sums : partials) {
+        for (std::size_t l = 0; l < total.size(); ++l)
+          total[l] += sums[l];
       }
+      const double candidate_potential = rounded_sum(total);
       if (best < 0 || candidate_potential < best_potential) {
         best = candidate;
         best_potential = candidate_potential;
@@ -103,7 +134,8 @@ void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
 
 /// The initial centres for `opts`, k x d.
 template <typename Scalar>
-row_matrix<Scalar> initial_centres(const points_view<Scalar>& points, const options& opts) {
+row_matrix<Scalar> initial_centres(const points_view<Scalar>& points, const options& opts,
+                                   const bounding_box& box, thread_team& team) {
   row_matrix<Scalar> centres(opts.k, points.cols());
   rng random(opts.seed);
   switch (opts.init) {
@@ -117,7 +149,7 @@ row_matrix<Scalar> initial_centres(const points_view<Scalar>& points, const opti
       break;
     }
     case init_method::kmeans_plus_plus:
-      kmeans_plus_plus(points, opts.k, random, centres);
+      kmeans_plus_plus(points, opts.k, random, box, team, centres);
       break;
   }
   return centres;

@@ -23,9 +23,8 @@ namespace km::detail {
 /// `std::uint64_t distance_computations() const` reports the distances evaluated so far.
 template <typename Strategy, typename Scalar>
 result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centres,
-                     const bounding_box& box, const options& opts) {
+                     const bounding_box& box, const options& opts, thread_team& team) {
   const Eigen::Index n = points.rows();
-  thread_team team(opts.threads);
   typename Strategy::template assigner<Scalar> assign(points, team);
   centre_update<Scalar> update(points, static_cast<int>(centres.rows()), box);
   row_matrix<Scalar> next(centres.rows(), centres.cols());

@@ -6,9 +6,11 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "../invalid_input.hpp"
 #include "../options.hpp"
+#include "parallel.hpp"
 #include "points.hpp"
 
 namespace km::detail {
@@ -48,8 +50,8 @@ struct bounding_box {
       : lo(Eigen::VectorXd::Constant(d, std::numeric_limits<double>::infinity())), hi(-lo) {}
 
   /// Grows the box to cover the rows.
-  template <typename Scalar>
-  void extend(const points_view<Scalar>& rows) {
+  template <typename Rows>
+  void extend(const Rows& rows) {
     for (Eigen::Index i = 0; i < rows.rows(); ++i) {
       for (Eigen::Index j = 0; j < rows.cols(); ++j) {
         const double value = static_cast<double>(rows(i, j));
@@ -60,15 +62,31 @@ struct bounding_box {
   }
 };
 
+/// Rejects a NaN or infinity, naming the first one in row order (whatever the thread count).
 template <typename Scalar>
-void check_finite(const points_view<Scalar>& rows, const char* what) {
-  for (Eigen::Index i = 0; i < rows.rows(); ++i) {
-    for (Eigen::Index j = 0; j < rows.cols(); ++j) {
-      if (!std::isfinite(rows(i, j))) {
-        throw invalid_input(std::string(what) + ": row " + to_text(i) + ", column " + to_text(j) +
-                            " is " + to_text(rows(i, j)) + ": every value must be finite");
+void check_finite(const points_view<Scalar>& rows, const char* what, thread_team& team) {
+  const chunks work{rows.rows(), 8192};
+  std::vector<Eigen::Index> first_bad(static_cast<std::size_t>(work.count()), -1);  // flat index
+  team.run(work.count(), [&](Eigen::Index t, int) {
+    for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
+      const Scalar* row = rows.row(i).data();
+      bool finite = true;
+      for (Eigen::Index j = 0; j < rows.cols(); ++j)
+        finite &= std::isfinite(row[j]);
+      if (finite) continue;
+      for (Eigen::Index j = 0;; ++j) {
+        if (!std::isfinite(row[j])) {
+          first_bad[static_cast<std::size_t>(t)] = i * rows.cols() + j;
+          return;
+        }
       }
     }
+  });
+  for (const Eigen::Index bad : first_bad) {
+    if (bad < 0) continue;
+    const Eigen::Index i = bad / rows.cols(), j = bad % rows.cols();
+    throw invalid_input(std::string(what) + ": row " + to_text(i) + ", column " + to_text(j) +
+                        " is " + to_text(rows(i, j)) + ": every value must be finite");
   }
 }
 
@@ -78,10 +96,21 @@ void check_finite(const points_view<Scalar>& rows, const char* what) {
 /// box.
 template <typename Scalar>
 bounding_box check_range(const points_view<Scalar>& points,
-                         const points_view<Scalar>* initial_centres) {
+                         const points_view<Scalar>* initial_centres, thread_team& team) {
   const Eigen::Index d = points.cols();
+  // Per thread a box over its chunks, then their union: min and max are exact in any order.
+  const chunks work{points.rows(), 8192};
+  std::vector<bounding_box> boxes(static_cast<std::size_t>(team.slots(work.count())),
+                                  bounding_box(d));
+  team.run(work.count(), [&](Eigen::Index t, int slot) {
+    boxes[static_cast<std::size_t>(slot)].extend(
+        points.middleRows(work.begin(t), work.end(t) - work.begin(t)));
+  });
   bounding_box box(d);
-  box.extend(points);
+  for (const bounding_box& part : boxes) {
+    box.lo = box.lo.cwiseMin(part.lo);
+    box.hi = box.hi.cwiseMax(part.hi);
+  }
   if (initial_centres != nullptr) box.extend(*initial_centres);
   const Eigen::VectorXd& lo = box.lo;
   const Eigen::VectorXd& hi = box.hi;
