@@ -134,9 +134,26 @@ struct kd_tree {
     }
 
     /// The bounding box of rows [begin, end) as node id's box, in one pass over the rows in
-    /// memory order (a column at a time would read every row d times).
+    /// memory order (a column at a time would read every row d times). Low dimensions work in
+    /// local arrays, which the compiler knows alias nothing.
     void fit_box(int id, Eigen::Index begin, Eigen::Index end) {
       boxes_.resize(2 * static_cast<std::size_t>(d_) * (static_cast<std::size_t>(id) + 1));
+      constexpr Eigen::Index local = 16;
+      if (d_ <= local) {
+        Scalar lo[local], hi[local];
+        std::copy_n(points_.row(begin).data(), d_, lo);
+        std::copy_n(points_.row(begin).data(), d_, hi);
+        for (Eigen::Index row = begin + 1; row < end; ++row) {
+          const Scalar* point = points_.row(row).data();
+          for (Eigen::Index j = 0; j < d_; ++j) {
+            lo[j] = std::min(lo[j], point[j]);
+            hi[j] = std::max(hi[j], point[j]);
+          }
+        }
+        std::copy_n(lo, d_, lower(id));
+        std::copy_n(hi, d_, upper(id));
+        return;
+      }
       Scalar* lo = lower(id);
       Scalar* hi = upper(id);
       std::copy_n(points_.row(begin).data(), d_, lo);
