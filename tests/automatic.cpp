@@ -28,7 +28,8 @@ TEST_CASE("km::kmeans<> is km::kmeans<km::automatic>", "[automatic]") {
 TEST_CASE("automatic follows its documented rule", "[automatic]") {
   // Low dimension: the kd-tree, whatever n and k.
   CHECK(km::automatic::choose(1000, 2, 10) == strategy_choice::kd_tree);
-  CHECK(km::automatic::choose(1000000, 8, 32) == strategy_choice::kd_tree);
+  CHECK(km::automatic::choose(1000000, 4, 32) == strategy_choice::kd_tree);
+  CHECK(km::automatic::choose(1000000, 8, 32) == strategy_choice::hamerly);
   // Mid dimension or few centres: hamerly.
   CHECK(km::automatic::choose(100000, 16, 64) == strategy_choice::hamerly);
   CHECK(km::automatic::choose(1797, 64, 10) == strategy_choice::hamerly);

@@ -28,21 +28,26 @@ struct automatic {
 
   /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
   /// km::automatic chooses", has the figures behind each branch):
-  /// - d <= 8: kd_tree. Boxes separate the centres well in low dimension.
+  /// - d <= 4: kd_tree. Boxes separate the centres well in low dimension.
   /// - d >= 128 and k >= 32: elkan. Its k bounds per point skip most of the long distances,
   ///   which cost the most there, where hamerly's single lower bound stops pruning.
   /// - k >= 128: vectorised. Many centres in mid dimension: the matrix product runs near the
   ///   machine's peak, and bounds need more passes than a fit takes to pay off.
-  /// - otherwise hamerly: mid dimension and moderate k, where most points keep their centre
-  ///   after a few passes and cost O(1).
+  /// - otherwise hamerly, after an opening of vectorised passes (see opening_share): in mid
+  ///   dimension with moderate k most points keep their centre once the centres settle, and
+  ///   then cost O(1) each; before that, the matrix product is cheaper than failing bounds.
   static constexpr strategy_choice choose(Eigen::Index n, Eigen::Index d, int k) {
-    if (d <= 8) return strategy_choice::kd_tree;
+    if (d <= 4) return strategy_choice::kd_tree;
     const std::uint64_t elkan_bytes =
         static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k) * sizeof(double);
     if (d >= 128 && k >= 32 && elkan_bytes <= elkan_bound_bytes) return strategy_choice::elkan;
     if (k >= 128) return strategy_choice::vectorised;
     return strategy_choice::hamerly;
   }
+
+  /// When choose() says hamerly, passes run vectorised until at most n / opening_share labels
+  /// change in one, and hamerly takes over from the next pass.
+  static constexpr Eigen::Index opening_share = 100;
 
   template <typename Scalar>
   class assigner {
@@ -51,10 +56,12 @@ struct automatic {
         : points_(points), team_(team) {}
 
     /// k is known only now, with the first centres: the choice and the chosen strategy's
-    /// per-fit set-up (a kd-tree, bounds) happen on the first pass.
+    /// per-fit set-up (a kd-tree, bounds) happen on the first pass. Every strategy gives the
+    /// same labels, so changing strategy between passes changes nothing but the speed.
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       if (std::holds_alternative<std::monostate>(chosen_)) {
-        switch (choose(points_.rows(), points_.cols(), static_cast<int>(centres.rows()))) {
+        settled_ = choose(points_.rows(), points_.cols(), static_cast<int>(centres.rows()));
+        switch (settled_ == strategy_choice::hamerly ? strategy_choice::vectorised : settled_) {
           case strategy_choice::naive:
             chosen_.template emplace<naive_type>(points_, team_);
             break;
@@ -72,7 +79,7 @@ struct automatic {
             break;
         }
       }
-      return std::visit(
+      const Eigen::Index changed = std::visit(
           [&](auto& chosen) -> Eigen::Index {
             if constexpr (std::is_same_v<std::decay_t<decltype(chosen)>, std::monostate>) {
               return 0;  // unreachable: a strategy was emplaced above
@@ -81,18 +88,26 @@ struct automatic {
             }
           },
           chosen_);
+      if (settled_ == strategy_choice::hamerly &&
+          std::holds_alternative<vectorised_type>(chosen_) &&
+          changed * opening_share <= points_.rows()) {
+        opening_distances_ = distance_computations();
+        chosen_.template emplace<hamerly_type>(points_, team_);
+      }
+      return changed;
     }
 
     std::uint64_t distance_computations() const noexcept {
-      return std::visit(
-          [](const auto& chosen) -> std::uint64_t {
-            if constexpr (std::is_same_v<std::decay_t<decltype(chosen)>, std::monostate>) {
-              return 0;
-            } else {
-              return chosen.distance_computations();
-            }
-          },
-          chosen_);
+      return opening_distances_ +
+             std::visit(
+                 [](const auto& chosen) -> std::uint64_t {
+                   if constexpr (std::is_same_v<std::decay_t<decltype(chosen)>, std::monostate>) {
+                     return 0;
+                   } else {
+                     return chosen.distance_computations();
+                   }
+                 },
+                 chosen_);
     }
 
    private:
@@ -107,6 +122,8 @@ struct automatic {
     std::variant<std::monostate, naive_type, vectorised_type, kd_tree_type, hamerly_type,
                  elkan_type>
         chosen_;
+    strategy_choice settled_ = strategy_choice::naive;  // set on the first pass
+    std::uint64_t opening_distances_ = 0;               // of the vectorised opening, if any
   };
 };
 
