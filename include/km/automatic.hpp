@@ -29,8 +29,9 @@ struct automatic {
   /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
   /// km::automatic chooses", has the figures behind each branch):
   /// - d <= 4: kd_tree. Boxes separate the centres well in low dimension.
-  /// - d >= 128 and k >= 32: elkan. Its k bounds per point skip most of the long distances,
-  ///   which cost the most there, where hamerly's single lower bound stops pruning.
+  /// - d >= 128 and k >= 32: elkan, after an opening of vectorised passes (see opening_share).
+  ///   Its k bounds per point skip most of the long distances, which cost the most there,
+  ///   where hamerly's single lower bound stops pruning.
   /// - k >= 128: vectorised. Many centres in mid dimension: the matrix product runs near the
   ///   machine's peak, and bounds need more passes than a fit takes to pay off.
   /// - otherwise hamerly, after an opening of vectorised passes (see opening_share): in mid
@@ -45,8 +46,9 @@ struct automatic {
     return strategy_choice::hamerly;
   }
 
-  /// When choose() says hamerly, passes run vectorised until at most n / opening_share labels
-  /// change in one, and hamerly takes over from the next pass.
+  /// When choose() says hamerly or elkan, passes run vectorised until at most n / opening_share
+  /// labels change in one, and the bounds take over from the next pass: set up while centres
+  /// still move a lot, they would fail for most points and cost more than the matrix product.
   static constexpr Eigen::Index opening_share = 100;
 
   template <typename Scalar>
@@ -61,7 +63,7 @@ struct automatic {
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       if (std::holds_alternative<std::monostate>(chosen_)) {
         settled_ = choose(points_.rows(), points_.cols(), static_cast<int>(centres.rows()));
-        switch (settled_ == strategy_choice::hamerly ? strategy_choice::vectorised : settled_) {
+        switch (bounded() ? strategy_choice::vectorised : settled_) {
           case strategy_choice::naive:
             chosen_.template emplace<naive_type>(points_, team_);
             break;
@@ -88,11 +90,14 @@ struct automatic {
             }
           },
           chosen_);
-      if (settled_ == strategy_choice::hamerly &&
-          std::holds_alternative<vectorised_type>(chosen_) &&
+      if (bounded() && std::holds_alternative<vectorised_type>(chosen_) &&
           changed * opening_share <= points_.rows()) {
         opening_distances_ = distance_computations();
-        chosen_.template emplace<hamerly_type>(points_, team_);
+        if (settled_ == strategy_choice::elkan) {
+          chosen_.template emplace<elkan_type>(points_, team_);
+        } else {
+          chosen_.template emplace<hamerly_type>(points_, team_);
+        }
       }
       return changed;
     }
@@ -111,6 +116,11 @@ struct automatic {
     }
 
    private:
+    /// The strategies whose bounds pay off only once the centres settle.
+    bool bounded() const {
+      return settled_ == strategy_choice::hamerly || settled_ == strategy_choice::elkan;
+    }
+
     using naive_type = naive::assigner<Scalar>;
     using vectorised_type = vectorised::assigner<Scalar>;
     using kd_tree_type = kd_tree::assigner<Scalar>;
