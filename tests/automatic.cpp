@@ -32,15 +32,34 @@ TEST_CASE("automatic follows its documented rule", "[automatic]") {
   CHECK(km::automatic::choose(1000000, 8, 32) == strategy_choice::hamerly);
   // Mid dimension or few centres: hamerly.
   CHECK(km::automatic::choose(100000, 16, 64) == strategy_choice::hamerly);
-  CHECK(km::automatic::choose(1797, 64, 10) == strategy_choice::hamerly);
+  CHECK(km::automatic::choose(10992, 16, 10) == strategy_choice::hamerly);
+  // Tiny problems above that: naive.
+  CHECK(km::automatic::choose(1797, 64, 10) == strategy_choice::naive);
   CHECK(km::automatic::choose(100000, 64, 8) == strategy_choice::hamerly);
   // High dimension and many centres: elkan, unless its n x k bounds would pass 1 GiB.
   CHECK(km::automatic::choose(50000, 256, 256) == strategy_choice::elkan);
   CHECK(km::automatic::choose(10000, 256, 64) == strategy_choice::elkan);
-  CHECK(km::automatic::choose(10000, 128, 32) == strategy_choice::elkan);
+  CHECK(km::automatic::choose(20000, 128, 32) == strategy_choice::elkan);
   CHECK(km::automatic::choose(1000000, 256, 256) == strategy_choice::vectorised);
   CHECK(km::automatic::choose(5000000, 256, 64) == strategy_choice::hamerly);
   // Many centres below that: the matrix product.
   CHECK(km::automatic::choose(10000, 64, 256) == strategy_choice::vectorised);
   CHECK(km::automatic::choose(100000, 16, 128) == strategy_choice::vectorised);
+}
+
+TEST_CASE("automatic equals naive when it changes strategy during a fit", "[automatic]") {
+  // Shapes where automatic opens with vectorised passes and then hands over to hamerly or elkan:
+  // every pass of the fit, before and after the switch, must carry naive's bits.
+  km::options opts;
+  opts.seed = 4;
+  SECTION("vectorised, then hamerly") {
+    opts.k = 24;
+    km_tests::require_same_as_naive<km::automatic>(km_tests::blobs<double>(20000, 9, 20, 1.5, 5),
+                                                   opts);
+  }
+  SECTION("vectorised, then elkan") {
+    opts.k = 40;
+    km_tests::require_same_as_naive<km::automatic>(km_tests::blobs<float>(3000, 130, 30, 3.0, 6),
+                                                   opts);
+  }
 }

@@ -29,6 +29,9 @@ struct automatic {
   /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
   /// km::automatic chooses", has the figures behind each branch):
   /// - d <= 4: kd_tree. Boxes separate the centres well in low dimension.
+  /// - n k d <= 1.5e6: naive. A pass costs about a millisecond; there is too little to amortise
+  ///   a product's blocks or bounds against (digits, n k d = 1.15e6: naive 2.3 ms, the others
+  ///   3.0-3.3 ms; pendigits, n k d = 1.76e6: naive 1.67x slower than automatic).
   /// - d >= 128 and k >= 32: elkan, after an opening of vectorised passes (see opening_share).
   ///   Its k bounds per point skip most of the long distances, which cost the most there,
   ///   where hamerly's single lower bound stops pruning.
@@ -39,6 +42,7 @@ struct automatic {
   ///   then cost O(1) each; before that, the matrix product is cheaper than failing bounds.
   static constexpr strategy_choice choose(Eigen::Index n, Eigen::Index d, int k) {
     if (d <= 4) return strategy_choice::kd_tree;
+    if (static_cast<double>(n) * static_cast<double>(d) * k <= 1.5e6) return strategy_choice::naive;
     const std::uint64_t elkan_bytes =
         static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k) * sizeof(double);
     if (d >= 128 && k >= 32 && elkan_bytes <= elkan_bound_bytes) return strategy_choice::elkan;
