@@ -138,9 +138,7 @@ struct kd_tree {
     /// local arrays, which the compiler knows alias nothing.
     void fit_box(int id, Eigen::Index begin, Eigen::Index end) {
       boxes_.resize(2 * static_cast<std::size_t>(d_) * (static_cast<std::size_t>(id) + 1));
-      constexpr Eigen::Index local = 16;
-      if (d_ <= local) {
-        Scalar lo[local], hi[local];
+      const auto fit = [&](Scalar* lo, Scalar* hi) {
         std::copy_n(points_.row(begin).data(), d_, lo);
         std::copy_n(points_.row(begin).data(), d_, hi);
         for (Eigen::Index row = begin + 1; row < end; ++row) {
@@ -150,21 +148,13 @@ struct kd_tree {
             hi[j] = std::max(hi[j], point[j]);
           }
         }
-        std::copy_n(lo, d_, lower(id));
-        std::copy_n(hi, d_, upper(id));
-        return;
-      }
-      Scalar* lo = lower(id);
-      Scalar* hi = upper(id);
-      std::copy_n(points_.row(begin).data(), d_, lo);
-      std::copy_n(points_.row(begin).data(), d_, hi);
-      for (Eigen::Index row = begin + 1; row < end; ++row) {
-        const Scalar* point = points_.row(row).data();
-        for (Eigen::Index j = 0; j < d_; ++j) {
-          lo[j] = std::min(lo[j], point[j]);
-          hi[j] = std::max(hi[j], point[j]);
-        }
-      }
+      };
+      constexpr Eigen::Index local = 16;
+      if (d_ > local) return fit(lower(id), upper(id));
+      Scalar lo[local], hi[local];
+      fit(lo, hi);
+      std::copy_n(lo, d_, lower(id));
+      std::copy_n(hi, d_, upper(id));
     }
 
     /// Puts the rows whose coordinate `dim` is under the threshold first; returns where the rest
