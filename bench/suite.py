@@ -49,16 +49,18 @@ class Mode:
     # beyond max_iterations); never below min_passes. Converged says honestly where it bit.
     work_cap: float
     min_passes: int
-    repeat: int  # each runner times the best of this many fits...
+    repeat: int  # each runner times the best of this many fits, or more where fits are short:
     timeout_s: float  # a run still going after this is killed and reported as a timeout
     budget_s: float  # a run estimated to take longer than this is not started
-    # ...or of cheap_repeat where one fit is estimated under cheap_s: short fits swing most
-    # between single runs on a shared machine, and repeating them costs little.
-    cheap_repeat: int = 0
-    cheap_s: float = 0.0
+    # (estimated seconds of one fit, repeats) from the shortest up: single runs on a shared
+    # machine swing by a third, and the repeats of short fits cost little.
+    short_repeats: tuple = ()
 
     def repeat_for(self, estimate_s: float) -> int:
-        return max(self.repeat, self.cheap_repeat if estimate_s < self.cheap_s else 0)
+        for below_s, repeat in self.short_repeats:
+            if estimate_s < below_s:
+                return max(self.repeat, repeat)
+        return self.repeat
 
     def passes(self, n: int, d: int, k: int) -> int:
         if not self.work_cap:
@@ -66,8 +68,8 @@ class Mode:
         return max(self.min_passes, min(self.max_iterations, int(self.work_cap / (n * d * k))))
 
 
-QUICK = Mode(max_iterations=100, work_cap=2e9, min_passes=20, repeat=1, timeout_s=40,
-             budget_s=20, cheap_repeat=5, cheap_s=0.5)
+QUICK = Mode(max_iterations=100, work_cap=2e9, min_passes=20, repeat=1, timeout_s=60,
+             budget_s=20, short_repeats=((0.5, 5), (3.0, 3)))
 FULL = Mode(max_iterations=300, work_cap=0, min_passes=0, repeat=3, timeout_s=600, budget_s=400)
 
 
