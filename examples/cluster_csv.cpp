@@ -38,6 +38,7 @@ Strategies (all give bit-identical results; only their speed differs):
 Options:
   --seed N             seed of the k-means++ initialisation (default 0); same seed, same result
   --max-iterations N   cap on the assignment passes (default 300)
+  --threads N          threads to use, 0 = all (default 1); the result does not depend on it
   --out-labels FILE    the cluster of each point, 0 to K-1, one per line in input order
   --out-centres FILE   the K centres, one per line, comma-separated
   -h, --help           this text
@@ -111,6 +112,8 @@ int run(int argc, char** argv) {
       opts.seed = parse_integer<std::uint64_t>(value(), "--seed");
     } else if (arg == "--max-iterations") {
       opts.max_iterations = parse_integer<int>(value(), "--max-iterations");
+    } else if (arg == "--threads") {
+      opts.threads = parse_integer<int>(value(), "--threads");
     } else if (arg == "--out-labels") {
       labels_path = value();
     } else if (arg == "--out-centres" || arg == "--out-centers") {

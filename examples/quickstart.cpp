@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   opts.k = 3;
   opts.init = km::init_method::kmeans_plus_plus;
   opts.seed = seed;
-  const km::kmeans<km::kd_tree> model(opts);
+  const km::kmeans<> model(opts);  // the default strategy, km::automatic (a kd-tree here, d = 2)
   const km::result<double> fit = model.fit(data.points);
 
   std::printf("iterations: %d, converged: %s, inertia: %.4f\n", fit.iterations,
