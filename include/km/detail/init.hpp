@@ -3,7 +3,6 @@
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <unordered_map>
 #include <vector>
@@ -75,8 +74,6 @@ void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
     diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
   const exact_grid grid(diagonal * 1.01, static_cast<double>(n));
   const chunks work{n, 4096};
-  using level_sums = std::array<double, exact_grid::levels>;
-  std::vector<level_sums> partials(static_cast<std::size_t>(team.slots(work.count())));
 
   const Eigen::Index first = static_cast<Eigen::Index>(random.index(static_cast<std::uint64_t>(n)));
   centres.row(0) = points.row(first);
@@ -104,23 +101,11 @@ void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
       } else {
         candidate = static_cast<Eigen::Index>(random.index(static_cast<std::uint64_t>(n)));
       }
-      std::fill(partials.begin(), partials.end(), level_sums{});
-      team.run(work.count(), [&](Eigen::Index t, int slot) {
-        level_sums& sums = partials[static_cast<std::size_t>(slot)];
-        for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
-          const std::size_t s = static_cast<std::size_t>(i);
-          with_candidate[s] = std::min(closest[s], squared_distance(point(i), point(candidate), d));
-          const auto parts = grid.split(static_cast<double>(with_candidate[s]));
-          for (std::size_t l = 0; l < parts.size(); ++l)
-            sums[l] += parts[l];
-        }
+      const double candidate_potential = grid_sum(grid, n, team, [&](Eigen::Index i) {
+        const std::size_t s = static_cast<std::size_t>(i);
+        with_candidate[s] = std::min(closest[s], squared_distance(point(i), point(candidate), d));
+        return static_cast<double>(with_candidate[s]);
       });
-      level_sums total{};
-      for (const level_sums& sums : partials) {
-        for (std::size_t l = 0; l < total.size(); ++l)
-          total[l] += sums[l];
-      }
-      const double candidate_potential = rounded_sum(total);
       if (best < 0 || candidate_potential < best_potential) {
         best = candidate;
         best_potential = candidate_potential;

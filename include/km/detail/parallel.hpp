@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -16,6 +17,8 @@
 #include <vector>
 
 #include <Eigen/Core>
+
+#include "exact_sum.hpp"
 
 namespace km::detail {
 
@@ -198,6 +201,30 @@ Eigen::Index sum_over_chunks(thread_team& team, const chunks& work, Body&& body)
     sums[slot] += static_cast<std::uint64_t>(body(work.begin(t), work.end(t), slot));
   });
   return static_cast<Eigen::Index>(sums.total());
+}
+
+/// The sum of value(i) over i in [0, n), exact on `grid` (exact_sum.hpp) and rounded once:
+/// computed in chunks on the team, with the same bits for every thread count. value(i) is called
+/// once per i, from any thread.
+template <typename Value>
+double grid_sum(const exact_grid& grid, Eigen::Index n, thread_team& team, Value&& value) {
+  using level_sums = std::array<double, exact_grid::levels>;
+  const chunks work{n, 8192};
+  std::vector<level_sums> partials(static_cast<std::size_t>(team.slots(work.count())));
+  team.run(work.count(), [&](Eigen::Index t, int slot) {
+    level_sums& sums = partials[static_cast<std::size_t>(slot)];
+    for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
+      const level_sums parts = grid.split(value(i));
+      for (std::size_t l = 0; l < sums.size(); ++l)
+        sums[l] += parts[l];
+    }
+  });
+  level_sums total{};
+  for (const level_sums& sums : partials) {
+    for (std::size_t l = 0; l < total.size(); ++l)
+      total[l] += sums[l];
+  }
+  return rounded_sum(total);
 }
 
 }  // namespace km::detail

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -225,24 +224,10 @@ double inertia(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
     bound = std::max(bound, farthest * 1.01);
   }
   const exact_grid grid(bound, static_cast<double>(points.rows()));
-  using level_sums = std::array<double, exact_grid::levels>;
-  const chunks work{points.rows(), 8192};
-  std::vector<level_sums> partials(static_cast<std::size_t>(team.slots(work.count())));
-  team.run(work.count(), [&](Eigen::Index t, int slot) {
-    level_sums& sums = partials[static_cast<std::size_t>(slot)];
-    for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
-      const auto parts = grid.split(static_cast<double>(
-          squared_distance(points.row(i).data(), centres.row(labels[i]).data(), points.cols())));
-      for (std::size_t l = 0; l < sums.size(); ++l)
-        sums[l] += parts[l];
-    }
+  return grid_sum(grid, points.rows(), team, [&](Eigen::Index i) {
+    return static_cast<double>(
+        squared_distance(points.row(i).data(), centres.row(labels[i]).data(), points.cols()));
   });
-  level_sums sums{};
-  for (const level_sums& partial : partials) {
-    for (std::size_t l = 0; l < sums.size(); ++l)
-      sums[l] += partial[l];
-  }
-  return rounded_sum(sums);
 }
 
 /// Summed squared move of the centres, in centre order.
