@@ -155,6 +155,17 @@ km::result<Scalar> traced_fit(const matrix<Scalar>& points, km::options opts,
   return initial != nullptr ? model.fit(points, *initial) : model.fit(points);
 }
 
+/// Calls check(name, strategy) with a (stateless) object of every exact strategy after naive;
+/// adding a strategy here puts it through every exactness and thread test.
+template <typename Check>
+void for_each_fast_strategy(Check&& check) {
+  check("vectorised", km::vectorised{});
+  check("kd_tree", km::kd_tree{});
+  check("hamerly", km::hamerly{});
+  check("elkan", km::elkan{});
+  check("automatic", km::automatic{});
+}
+
 /// Two fits agree bit for bit: labels, centres, inertia, iterations and every per-pass report.
 template <typename Scalar>
 void require_same_fit(const km::result<Scalar>& expected,

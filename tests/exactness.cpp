@@ -11,26 +11,10 @@ namespace {
 template <typename Scalar>
 void check_all_strategies(const matrix<Scalar>& points, const km::options& opts,
                           const matrix<Scalar>* initial = nullptr) {
-  {
-    INFO("strategy vectorised");
-    require_same_as_naive<km::vectorised>(points, opts, initial);
-  }
-  {
-    INFO("strategy kd_tree");
-    require_same_as_naive<km::kd_tree>(points, opts, initial);
-  }
-  {
-    INFO("strategy hamerly");
-    require_same_as_naive<km::hamerly>(points, opts, initial);
-  }
-  {
-    INFO("strategy elkan");
-    require_same_as_naive<km::elkan>(points, opts, initial);
-  }
-  {
-    INFO("strategy automatic");
-    require_same_as_naive<km::automatic>(points, opts, initial);
-  }
+  for_each_fast_strategy([&](const char* name, auto strategy) {
+    INFO("strategy " << name);
+    require_same_as_naive<decltype(strategy)>(points, opts, initial);
+  });
 }
 
 }  // namespace

@@ -36,30 +36,12 @@ void require_thread_independent(const matrix<Scalar>& points, km::options opts,
 template <typename Scalar>
 void check_every_strategy(const matrix<Scalar>& points, const km::options& opts,
                           const matrix<Scalar>* initial = nullptr) {
-  {
-    INFO("strategy naive");
-    require_thread_independent<km::naive>(points, opts, initial);
-  }
-  {
-    INFO("strategy vectorised");
-    require_thread_independent<km::vectorised>(points, opts, initial);
-  }
-  {
-    INFO("strategy kd_tree");
-    require_thread_independent<km::kd_tree>(points, opts, initial);
-  }
-  {
-    INFO("strategy hamerly");
-    require_thread_independent<km::hamerly>(points, opts, initial);
-  }
-  {
-    INFO("strategy elkan");
-    require_thread_independent<km::elkan>(points, opts, initial);
-  }
-  {
-    INFO("strategy automatic");
-    require_thread_independent<km::automatic>(points, opts, initial);
-  }
+  const auto check = [&](const char* name, auto strategy) {
+    INFO("strategy " << name);
+    require_thread_independent<decltype(strategy)>(points, opts, initial);
+  };
+  check("naive", km::naive{});
+  for_each_fast_strategy(check);
 }
 
 /// Points rounded to a coarse grid: many exact duplicates and exact ties between centres.
