@@ -70,23 +70,7 @@ struct automatic {
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       if (std::holds_alternative<std::monostate>(chosen_)) {
         settled_ = choose(points_.rows(), points_.cols(), static_cast<int>(centres.rows()));
-        switch (bounded() ? strategy_choice::vectorised : settled_) {
-          case strategy_choice::naive:
-            chosen_.template emplace<naive_type>(points_, team_);
-            break;
-          case strategy_choice::vectorised:
-            chosen_.template emplace<vectorised_type>(points_, team_);
-            break;
-          case strategy_choice::kd_tree:
-            chosen_.template emplace<kd_tree_type>(points_, team_);
-            break;
-          case strategy_choice::hamerly:
-            chosen_.template emplace<hamerly_type>(points_, team_);
-            break;
-          case strategy_choice::elkan:
-            chosen_.template emplace<elkan_type>(points_, team_);
-            break;
-        }
+        start(bounded() ? strategy_choice::vectorised : settled_);
       }
       const Eigen::Index changed = std::visit(
           [&](auto& chosen) -> Eigen::Index {
@@ -100,11 +84,7 @@ struct automatic {
       if (bounded() && std::holds_alternative<vectorised_type>(chosen_) &&
           changed * opening_share(settled_) <= points_.rows()) {
         opening_distances_ = distance_computations();
-        if (settled_ == strategy_choice::elkan) {
-          chosen_.template emplace<elkan_type>(points_, team_);
-        } else {
-          chosen_.template emplace<hamerly_type>(points_, team_);
-        }
+        start(settled_);
       }
       return changed;
     }
@@ -123,6 +103,27 @@ struct automatic {
     }
 
    private:
+    /// Sets up `which` (its per-fit state: a kd-tree, bounds) for the passes from now on.
+    void start(strategy_choice which) {
+      switch (which) {
+        case strategy_choice::naive:
+          chosen_.template emplace<naive_type>(points_, team_);
+          break;
+        case strategy_choice::vectorised:
+          chosen_.template emplace<vectorised_type>(points_, team_);
+          break;
+        case strategy_choice::kd_tree:
+          chosen_.template emplace<kd_tree_type>(points_, team_);
+          break;
+        case strategy_choice::hamerly:
+          chosen_.template emplace<hamerly_type>(points_, team_);
+          break;
+        case strategy_choice::elkan:
+          chosen_.template emplace<elkan_type>(points_, team_);
+          break;
+      }
+    }
+
     /// The strategies whose bounds pay off only once the centres settle.
     bool bounded() const {
       return settled_ == strategy_choice::hamerly || settled_ == strategy_choice::elkan;
