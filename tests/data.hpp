@@ -155,6 +155,13 @@ km::result<Scalar> traced_fit(const matrix<Scalar>& points, km::options opts,
   return initial != nullptr ? model.fit(points, *initial) : model.fit(points);
 }
 
+/// call() throws km::invalid_input whose message contains `message`.
+template <typename Call>
+void require_invalid_input(Call&& call, const std::string& message) {
+  REQUIRE_THROWS_AS(call(), km::invalid_input);
+  REQUIRE_THROWS_WITH(call(), Catch::Matchers::Contains(message));
+}
+
 /// Calls check(name, strategy) with a (stateless) object of every exact strategy after naive;
 /// adding a strategy here puts it through every exactness and thread test.
 template <typename Check>

@@ -4,6 +4,7 @@
 //   opts.k = 10;
 //   km::kmeans<> model(opts);                   // km::automatic; or km::kmeans<km::kd_tree>, ...
 //   km::result<double> r = model.fit(points);   // points: n x d, one point per row
+//   Eigen::VectorXi labels = model.predict(new_points, r.centers);
 //
 // Every exact strategy returns the labels, centres, inertia and iteration count of km::naive, bit
 // for bit (see DESIGN.md). A kmeans object is immutable after construction; fit() is const and
@@ -18,7 +19,9 @@
 #include "automatic.hpp"
 #include "detail/init.hpp"
 #include "detail/lloyd.hpp"
+#include "detail/point_weights.hpp"
 #include "detail/points.hpp"
+#include "detail/rng.hpp"
 #include "detail/validate.hpp"
 #include "elkan.hpp"
 #include "hamerly.hpp"
@@ -29,6 +32,7 @@
 #include "result.hpp"
 #include "vectorised.hpp"
 #include "version.hpp"
+#include "weights.hpp"
 
 namespace km {
 
@@ -46,41 +50,68 @@ class kmeans {
   /// in place; anything else is first copied into row-major form.
   template <typename Derived>
   result<typename Derived::Scalar> fit(const Eigen::MatrixBase<Derived>& points) const {
-    using Scalar = typename Derived::Scalar;
-    static_assert_scalar<Scalar>();
-    const detail::points_ref<Scalar> data(points.derived());
-    const auto view = detail::view_of(data);
-    detail::thread_team team(options_.threads);  // threads start only when work needs them
-    check_points(view, team);
-    const detail::bounding_box box = detail::check_range<Scalar>(view, nullptr, team);
-    return detail::lloyd<Strategy>(view, detail::initial_centres(view, options_, box, team), box,
-                                   options_, team);
+    return fit_points(points, nullptr, no_centres<typename Derived::Scalar>());
   }
 
-  /// As fit(points), from the given k x d initial centres (settings().init and seed go unused).
+  /// As fit(points), from the given k x d initial centres (settings().init, seed and n_init go
+  /// unused).
   template <typename Derived, typename CentresDerived>
   result<typename Derived::Scalar> fit(const Eigen::MatrixBase<Derived>& points,
                                        const Eigen::MatrixBase<CentresDerived>& initial) const {
+    return fit_points(points, nullptr, &initial);
+  }
+
+  /// As fit(points), each point counting as much as its weight (see km::weights).
+  template <typename Derived>
+  result<typename Derived::Scalar> fit(
+      const Eigen::MatrixBase<Derived>& points,
+      const sample_weights<typename Derived::Scalar>& weights) const {
+    return fit_points(points, &weights, no_centres<typename Derived::Scalar>());
+  }
+
+  /// As fit(points, weights), from the given k x d initial centres.
+  template <typename Derived, typename CentresDerived>
+  result<typename Derived::Scalar> fit(const Eigen::MatrixBase<Derived>& points,
+                                       const sample_weights<typename Derived::Scalar>& weights,
+                                       const Eigen::MatrixBase<CentresDerived>& initial) const {
+    return fit_points(points, &weights, &initial);
+  }
+
+  /// The nearest of `centres` (k x d, e.g. a fit's result.centers) for each row of `points`,
+  /// exactly as a fit's assignment pass decides it (ties to the lowest index): so
+  /// predict(training points, fit.centers) equals fit.labels. Empty `points` give no labels.
+  template <typename Derived, typename CentresDerived>
+  Eigen::VectorXi predict(const Eigen::MatrixBase<Derived>& points,
+                          const Eigen::MatrixBase<CentresDerived>& centres) const {
     using Scalar = typename Derived::Scalar;
-    static_assert_scalar<Scalar>();
-    static_assert(std::is_same_v<Scalar, typename CentresDerived::Scalar>,
-                  "km: initial centres must have the same scalar type as the points");
-    const detail::points_ref<Scalar> data(points.derived());
-    const auto view = detail::view_of(data);
-    detail::thread_team team(options_.threads);
-    check_points(view, team);
-    if (initial.rows() != options_.k || initial.cols() != view.cols()) {
-      throw invalid_input("initial centres must be k x d = " + detail::to_text(options_.k) + " x " +
-                          detail::to_text(view.cols()) + ", got " +
-                          detail::to_text(initial.rows()) + " x " +
-                          detail::to_text(initial.cols()));
-    }
-    row_matrix<Scalar> centres = initial;
-    const detail::points_view<Scalar> centres_view(centres.data(), centres.rows(), centres.cols(),
-                                                   Eigen::OuterStride<>(centres.cols()));
-    detail::check_finite(centres_view, "initial centres", team);
-    const detail::bounding_box box = detail::check_range(view, &centres_view, team);
-    return detail::lloyd<Strategy>(view, std::move(centres), box, options_, team);
+    const query<Scalar> q(points.derived(), centres, options_.threads);
+    Eigen::VectorXi labels = Eigen::VectorXi::Constant(q.points.rows(), -1);
+    if (q.points.rows() == 0) return labels;
+    typename Strategy::template assigner<Scalar> assign(q.points, q.team);
+    assign(q.centres, labels);
+    return labels;
+  }
+
+  /// The Euclidean distance of each row of `points` to each of `centres` (k x d): n x k, the
+  /// square roots of the canonical squared distances that the assignment compares.
+  template <typename Derived, typename CentresDerived>
+  row_matrix<typename Derived::Scalar> transform(
+      const Eigen::MatrixBase<Derived>& points,
+      const Eigen::MatrixBase<CentresDerived>& centres) const {
+    using Scalar = typename Derived::Scalar;
+    const query<Scalar> q(points.derived(), centres, options_.threads);
+    const Eigen::Index n = q.points.rows(), k = q.centres.rows(), d = q.points.cols();
+    row_matrix<Scalar> distances(n, k);
+    const detail::chunks work{n, 1024};
+    q.team.run(work.count(), [&](Eigen::Index t, int) {
+      for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
+        for (Eigen::Index c = 0; c < k; ++c) {
+          distances(i, c) = std::sqrt(
+              detail::squared_distance(q.points.row(i).data(), q.centres.row(c).data(), d));
+        }
+      }
+    });
+    return distances;
   }
 
  private:
@@ -90,6 +121,61 @@ class kmeans {
                   "km: points must be float or double");
   }
 
+  // The type of "no initial centres" for fit_points.
+  template <typename Scalar>
+  static constexpr const Eigen::MatrixBase<row_matrix<Scalar>>* no_centres() {
+    return nullptr;
+  }
+
+  /// Every fit: checks everything first (points, options, initial centres, range, weights), then
+  /// runs options.n_init times (once from given centres) and keeps the lowest inertia.
+  template <typename Derived, typename CentresDerived>
+  result<typename Derived::Scalar> fit_points(
+      const Eigen::MatrixBase<Derived>& points,
+      const sample_weights<typename Derived::Scalar>* weights,
+      const Eigen::MatrixBase<CentresDerived>* initial) const {
+    using Scalar = typename Derived::Scalar;
+    static_assert_scalar<Scalar>();
+    static_assert(std::is_same_v<Scalar, typename CentresDerived::Scalar>,
+                  "km: initial centres must have the same scalar type as the points");
+    const detail::points_ref<Scalar> data(points.derived());
+    const auto view = detail::view_of(data);
+    detail::thread_team team(options_.threads);  // threads start only when work needs them
+    check_points(view, team);
+    detail::bounding_box box = detail::check_range<Scalar>(view, nullptr, team);
+    row_matrix<Scalar> given;
+    if (initial != nullptr) {
+      if (initial->rows() != options_.k || initial->cols() != view.cols()) {
+        throw invalid_input("initial centres must be k x d = " + detail::to_text(options_.k) +
+                            " x " + detail::to_text(view.cols()) + ", got " +
+                            detail::to_text(initial->rows()) + " x " +
+                            detail::to_text(initial->cols()));
+      }
+      given = *initial;
+      const detail::points_view<Scalar> given_view(given.data(), given.rows(), given.cols(),
+                                                   Eigen::OuterStride<>(given.cols()));
+      detail::check_finite(given_view, "initial centres", team);
+      box = detail::check_range(view, &given_view, team);
+    }
+    const detail::point_weights<Scalar> point_weights =
+        weights == nullptr ? detail::point_weights<Scalar>{}
+                           : detail::check_weights(*weights, view.rows(), options_.k, box);
+
+    const int runs = initial != nullptr ? 1 : options_.n_init;
+    result<Scalar> best;
+    for (int run = 0; run < runs; ++run) {
+      row_matrix<Scalar> centres =
+          initial != nullptr
+              ? std::move(given)
+              : detail::initial_centres(view, point_weights, options_,
+                                        detail::run_seed(options_.seed, run), box, team);
+      result<Scalar> fitted = detail::lloyd<Strategy>(view, point_weights, std::move(centres), box,
+                                                      options_, run, team);
+      if (run == 0 || fitted.inertia < best.inertia) best = std::move(fitted);
+    }
+    return best;
+  }
+
   template <typename Scalar>
   void check_points(const detail::points_view<Scalar>& points, detail::thread_team& team) const {
     if (points.rows() == 0) throw invalid_input("no points: the input has 0 rows");
@@ -97,6 +183,37 @@ class kmeans {
     detail::check_options(options_, points.rows());
     detail::check_finite(points, "points", team);
   }
+
+  /// Points and centres of a predict() or transform(), checked: the same scalar type and number
+  /// of columns, at least one centre, every value finite, distances that cannot overflow.
+  template <typename Scalar>
+  struct query {
+    template <typename Derived, typename CentresDerived>
+    query(const Derived& points_in, const Eigen::MatrixBase<CentresDerived>& centres_in,
+          int threads)
+        : data(points_in), points(detail::view_of(data)), centres(centres_in), team(threads) {
+      static_assert_scalar<Scalar>();
+      static_assert(std::is_same_v<Scalar, typename CentresDerived::Scalar>,
+                    "km: centres must have the same scalar type as the points");
+      detail::check_threads(threads);
+      if (centres.rows() == 0) throw invalid_input("no centres: the centres have 0 rows");
+      if (centres.cols() != points.cols()) {
+        throw invalid_input("the points have " + detail::to_text(points.cols()) +
+                            " columns but the centres " + detail::to_text(centres.cols()));
+      }
+      const detail::points_view<Scalar> centres_view(centres.data(), centres.rows(), centres.cols(),
+                                                     Eigen::OuterStride<>(centres.cols()));
+      detail::check_finite(centres_view, "centres", team);
+      if (points.rows() == 0) return;
+      detail::check_finite(points, "points", team);
+      detail::check_range(points, &centres_view, team);
+    }
+
+    detail::points_ref<Scalar> data;
+    detail::points_view<Scalar> points;
+    row_matrix<Scalar> centres;
+    mutable detail::thread_team team;
+  };
 
   options options_;
 };

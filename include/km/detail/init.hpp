@@ -4,13 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "../options.hpp"
 #include "distance.hpp"
 #include "exact_sum.hpp"
 #include "parallel.hpp"
+#include "point_weights.hpp"
 #include "points.hpp"
 #include "rng.hpp"
 #include "validate.hpp"
@@ -36,27 +39,94 @@ inline std::vector<Eigen::Index> distinct_indices(Eigen::Index n, int k, rng& ra
   return chosen;
 }
 
-/// Index of the last positive weight (a guard for a draw that rounds up to the total).
-template <typename Scalar>
-Eigen::Index last_positive(const std::vector<Scalar>& weights) {
-  for (std::size_t i = weights.size(); i-- > 0;) {
-    if (weights[i] > 0) return static_cast<Eigen::Index>(i);
+/// Draws an index with probability proportional to its term, given the running sums of the terms
+/// in index order (total > 0): the first whose running sum exceeds the draw, so a zero term is
+/// never drawn, and dropping a zero term changes neither the other chances nor the draws.
+inline Eigen::Index draw_from_running_sums(const std::vector<double>& cumulative, rng& random) {
+  const double target = random.unit() * cumulative.back();
+  const auto hit = std::upper_bound(cumulative.begin(), cumulative.end(), target);
+  if (hit != cumulative.end()) return hit - cumulative.begin();
+  // The draw rounded up to the total: the last positive term.
+  for (std::size_t i = cumulative.size(); i-- > 1;) {
+    if (cumulative[i] > cumulative[i - 1]) return static_cast<Eigen::Index>(i);
   }
   return 0;
+}
+
+/// Draws indices with probability proportional to weights that can be set to 0 as points are
+/// taken.
+class weighted_draw {
+ public:
+  explicit weighted_draw(std::vector<double> weights) : weights_(std::move(weights)) { refresh(); }
+
+  Eigen::Index operator()(rng& random) const { return draw_from_running_sums(cumulative_, random); }
+
+  /// Sets a weight to 0: it stays drawable until refresh() (so a caller may reject it instead,
+  /// without an O(n) refresh per draw).
+  void remove(Eigen::Index i) { weights_[static_cast<std::size_t>(i)] = 0; }
+
+  void refresh() {
+    cumulative_.resize(weights_.size());
+    double running = 0;
+    for (std::size_t i = 0; i < weights_.size(); ++i) {
+      running += weights_[i];
+      cumulative_[i] = running;
+    }
+  }
+
+ private:
+  std::vector<double> weights_;
+  std::vector<double> cumulative_;
+};
+
+template <typename Scalar>
+std::vector<double> weight_list(const point_weights<Scalar>& weights, Eigen::Index n) {
+  std::vector<double> list(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i)
+    list[static_cast<std::size_t>(i)] = weights[i];
+  return list;
+}
+
+/// k distinct row indices drawn one after another with probability proportional to the weights
+/// of the points not yet drawn (at least k of them are positive). A draw that hits a point
+/// already taken is repeated; after a run of such misses the running sums are rebuilt without
+/// the points taken, which ends the misses.
+template <typename Scalar>
+std::vector<Eigen::Index> weighted_distinct_indices(const point_weights<Scalar>& weights,
+                                                    Eigen::Index n, int k, rng& random) {
+  weighted_draw draw(weight_list(weights, n));
+  std::vector<bool> taken(static_cast<std::size_t>(n), false);
+  std::vector<Eigen::Index> chosen;
+  chosen.reserve(static_cast<std::size_t>(k));
+  while (static_cast<int>(chosen.size()) < k) {
+    Eigen::Index pick = draw(random);
+    for (int misses = 1; taken[static_cast<std::size_t>(pick)]; ++misses) {
+      if (misses % 16 == 0) draw.refresh();
+      pick = draw(random);
+    }
+    taken[static_cast<std::size_t>(pick)] = true;
+    draw.remove(pick);
+    chosen.push_back(pick);
+  }
+  return chosen;
 }
 
 /// Greedy k-means++ (Arthur & Vassilvitskii 2007, with the local trials that scikit-learn uses):
 /// each new centre is the best of 2 + floor(ln k) candidates drawn with probability proportional to
 /// the squared distance to the nearest centre so far, "best" being the lowest resulting potential
 /// (ties: the earlier candidate). When every point already sits on a centre (potential 0, e.g.
-/// fewer distinct points than k) candidates are drawn uniformly instead.
+/// fewer distinct points than k) candidates are drawn uniformly instead. With sample weights,
+/// every draw and the potential take each point's squared distance times its weight, and the
+/// first centre and the draws at potential 0 follow the weights alone; weights of 1 draw as
+/// no weights do.
 ///
 /// The distances to each candidate are computed in chunks on the team's threads; the candidate's
 /// potential is an exact grid sum (exact_sum.hpp), so the choice never depends on the thread
 /// count. The draws use a running sum over the points in order, computed on one thread.
 template <typename Scalar>
-void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
-                      const bounding_box& box, thread_team& team, row_matrix<Scalar>& centres) {
+void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Scalar>& weights,
+                      int k, rng& random, const bounding_box& box, thread_team& team,
+                      row_matrix<Scalar>& centres) {
   const Eigen::Index n = points.rows();
   const Eigen::Index d = points.cols();
   const int trials = 2 + static_cast<int>(std::floor(std::log(static_cast<double>(k))));
@@ -72,10 +142,23 @@ void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
   double diagonal = 0;
   for (Eigen::Index j = 0; j < d; ++j)
     diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
-  const exact_grid grid(diagonal * 1.01, static_cast<double>(n));
+  const exact_grid grid(diagonal * 1.01 * weights.largest, static_cast<double>(n));
   const chunks work{n, 4096};
+  const auto cost = [&](Eigen::Index i, Scalar distance) {
+    return weights.given() ? weights[i] * static_cast<double>(distance)
+                           : static_cast<double>(distance);
+  };
+  // A point drawn by weight alone. Unweighted, this is the same draw as with every weight 1
+  // (the first running sum above unit() * n), so weights of 1 give the unweighted fit.
+  std::optional<weighted_draw> by_weight;
+  if (weights.given()) by_weight.emplace(weight_list(weights, n));
+  const auto any_point = [&] {
+    if (by_weight) return (*by_weight)(random);
+    const double target = random.unit() * static_cast<double>(n);
+    return std::min(static_cast<Eigen::Index>(target), n - 1);
+  };
 
-  const Eigen::Index first = static_cast<Eigen::Index>(random.index(static_cast<std::uint64_t>(n)));
+  const Eigen::Index first = any_point();
   centres.row(0) = points.row(first);
   team.run(work.count(), [&](Eigen::Index t, int) {
     for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
@@ -86,25 +169,18 @@ void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
   for (int c = 1; c < k; ++c) {
     double running = 0;
     for (Eigen::Index i = 0; i < n; ++i) {
-      running += static_cast<double>(closest[static_cast<std::size_t>(i)]);
+      running += cost(i, closest[static_cast<std::size_t>(i)]);
       cumulative[static_cast<std::size_t>(i)] = running;
     }
     double best_potential = 0;
     Eigen::Index best = -1;
     for (int trial = 0; trial < trials; ++trial) {
-      Eigen::Index candidate;
-      if (running > 0) {
-        // First point whose cumulative weight exceeds the draw; a zero-weight point never is.
-        const double target = random.unit() * running;
-        const auto hit = std::upper_bound(cumulative.begin(), cumulative.end(), target);
-        candidate = hit == cumulative.end() ? last_positive(closest) : hit - cumulative.begin();
-      } else {
-        candidate = static_cast<Eigen::Index>(random.index(static_cast<std::uint64_t>(n)));
-      }
+      const Eigen::Index candidate =
+          running > 0 ? draw_from_running_sums(cumulative, random) : any_point();
       const double candidate_potential = grid_sum(grid, n, team, [&](Eigen::Index i) {
         const std::size_t s = static_cast<std::size_t>(i);
         with_candidate[s] = std::min(closest[s], squared_distance(point(i), point(candidate), d));
-        return static_cast<double>(with_candidate[s]);
+        return cost(i, with_candidate[s]);
       });
       if (best < 0 || candidate_potential < best_potential) {
         best = candidate;
@@ -119,22 +195,32 @@ void kmeans_plus_plus(const points_view<Scalar>& points, int k, rng& random,
 
 /// The initial centres for `opts`, k x d.
 template <typename Scalar>
-row_matrix<Scalar> initial_centres(const points_view<Scalar>& points, const options& opts,
-                                   const bounding_box& box, thread_team& team) {
+row_matrix<Scalar> initial_centres(const points_view<Scalar>& points,
+                                   const point_weights<Scalar>& weights, const options& opts,
+                                   std::uint64_t seed, const bounding_box& box, thread_team& team) {
   row_matrix<Scalar> centres(opts.k, points.cols());
-  rng random(opts.seed);
+  rng random(seed);
   switch (opts.init) {
-    case init_method::first_k:
-      centres = points.topRows(opts.k);
+    case init_method::first_k: {
+      // The first k points of positive weight (all points weigh 1 without weights).
+      Eigen::Index row = 0;
+      for (int c = 0; c < opts.k; ++c, ++row) {
+        while (weights[row] == 0)
+          ++row;
+        centres.row(c) = points.row(row);
+      }
       break;
+    }
     case init_method::random: {
-      const auto rows = distinct_indices(points.rows(), opts.k, random);
+      const auto rows = weights.given()
+                            ? weighted_distinct_indices(weights, points.rows(), opts.k, random)
+                            : distinct_indices(points.rows(), opts.k, random);
       for (int c = 0; c < opts.k; ++c)
         centres.row(c) = points.row(rows[static_cast<std::size_t>(c)]);
       break;
     }
     case init_method::kmeans_plus_plus:
-      kmeans_plus_plus(points, opts.k, random, box, team, centres);
+      kmeans_plus_plus(points, weights, opts.k, random, box, team, centres);
       break;
   }
   return centres;

@@ -8,6 +8,7 @@
 #include "../options.hpp"
 #include "../result.hpp"
 #include "parallel.hpp"
+#include "point_weights.hpp"
 #include "points.hpp"
 #include "update.hpp"
 #include "validate.hpp"
@@ -21,12 +22,15 @@ namespace km::detail {
 /// writes into labels[i] the canonically nearest centre of point i (ties to the lowest index) and
 /// returns how many labels it changed. Labels start at -1, so the first pass changes all of them.
 /// `std::uint64_t distance_computations() const` reports the distances evaluated so far.
+///
+/// `run` numbers the fit's runs (options::n_init) for the reports.
 template <typename Strategy, typename Scalar>
-result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centres,
-                     const bounding_box& box, const options& opts, thread_team& team) {
+result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scalar>& weights,
+                     row_matrix<Scalar> centres, const bounding_box& box, const options& opts,
+                     int run, thread_team& team) {
   const Eigen::Index n = points.rows();
   typename Strategy::template assigner<Scalar> assign(points, team);
-  centre_update<Scalar> update(points, static_cast<int>(centres.rows()), box);
+  centre_update<Scalar> update(points, static_cast<int>(centres.rows()), box, weights);
   row_matrix<Scalar> next(centres.rows(), centres.cols());
 
   result<Scalar> out;
@@ -34,7 +38,10 @@ result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centr
   bool within_tolerance = false;
   bool stop_requested = false;
   for (;;) {
-    const Eigen::Index changed = assign(centres, out.labels);
+    assign(centres, out.labels);
+    // The sums follow the labels at once: how many points of positive weight moved decides
+    // whether the fit goes on (all the points that moved, when unweighted).
+    const Eigen::Index changed = update.follow(out.labels, team);
     ++out.iterations;
     const bool last =
         changed == 0 || out.iterations == opts.max_iterations || within_tolerance || stop_requested;
@@ -42,16 +49,17 @@ result<Scalar> lloyd(const points_view<Scalar>& points, row_matrix<Scalar> centr
     report.iteration = out.iterations;
     report.labels_changed = changed;
     report.last = last;
+    report.run = run;
     if (last) {
-      report.inertia = inertia(points, out.labels, centres, box, team);
+      report.inertia = inertia(points, out.labels, centres, box, team, weights);
       out.inertia = static_cast<Scalar>(report.inertia);
       out.converged = changed == 0 || within_tolerance;
       if (opts.on_iteration) opts.on_iteration(report);
       break;
     }
     // Inertia costs a pass over the points; only a callback needs it before the end.
-    if (opts.on_iteration) report.inertia = inertia(points, out.labels, centres, box, team);
-    update.follow(out.labels, team);
+    if (opts.on_iteration)
+      report.inertia = inertia(points, out.labels, centres, box, team, weights);
     update(centres, next);
     report.centre_shift = centre_shift(centres, next);
     std::swap(centres, next);

@@ -8,6 +8,16 @@
 
 namespace km::detail {
 
+/// The seed of run `run` of a fit with options::n_init runs: run 0 keeps the fit's seed, so n_init
+/// = 1 is the plain fit; the others are splitmix64 mixes of it, far apart in the engine's space.
+inline std::uint64_t run_seed(std::uint64_t seed, int run) {
+  if (run == 0) return seed;
+  std::uint64_t z = seed + static_cast<std::uint64_t>(run) * 0x9E3779B97F4A7C15u;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  return z ^ (z >> 31);
+}
+
 class rng {
  public:
   explicit rng(std::uint64_t seed) : engine_(seed) {}

@@ -12,6 +12,7 @@
 #include "distance.hpp"
 #include "exact_sum.hpp"
 #include "parallel.hpp"
+#include "point_weights.hpp"
 #include "points.hpp"
 #include "validate.hpp"
 
@@ -24,40 +25,54 @@ namespace km::detail {
 /// cluster and coordinate, so they are exact sums of the members' grid parts whatever the order:
 /// follow() moves only the points whose label changed, and threads or MPI ranks may add their
 /// shares in any grouping; the bits are those of one sequential pass.
+///
+/// With sample weights, sum(w x) and sum(w) take the place of sum(x) and count: each product w x
+/// enters exactly, as its rounded value plus its rounding error (two_product; a product of two
+/// floats is exact in double already), and the weights are summed on a grid of their own, in one
+/// more column of the sums. A cluster whose members all weigh 0 is empty.
 template <typename Scalar>
 class centre_update {
   static constexpr int levels = exact_grid::levels;
   using sum_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  // Products of two floats are exact in double; double products need their error terms.
+  static constexpr bool exact_products = sizeof(Scalar) * 2 <= sizeof(double);
 
  public:
   /// `box` bounds every coordinate of the points (validate.hpp computes it).
-  centre_update(const points_view<Scalar>& points, int k, const bounding_box& box)
+  centre_update(const points_view<Scalar>& points, int k, const bounding_box& box,
+                const point_weights<Scalar>& weights = {})
       : points_(points),
-        sigmas_(levels, points.cols()),
-        sums_(Eigen::Index{k} * levels, points.cols()),
+        weights_(weights),
+        width_(points.cols() + (weights.given() ? 1 : 0)),
+        sigmas_(levels, width_),
+        sums_(Eigen::Index{k} * levels, width_),
         counts_(k),
         summed_labels_(Eigen::VectorXi::Constant(points.rows(), -1)) {
     // Sums hold at most n members, but a point taken out and put back passes through the
-    // intermediate totals too; 4n terms is a safe bound for the grids' headroom.
-    const double terms = 4.0 * static_cast<double>(points.rows());
-    for (Eigen::Index j = 0; j < points.cols(); ++j) {
-      const exact_grid grid(std::max(std::abs(box.lo[j]), std::abs(box.hi[j])), terms);
+    // intermediate totals too; 4n terms is a safe bound for the grids' headroom. A weighted
+    // product of doubles enters as two terms, and 1% covers its rounding above the bound.
+    const double n = static_cast<double>(points.rows());
+    const double terms = (weights.given() && !exact_products ? 8.0 : 4.0) * n;
+    const double scale = weights.given() ? weights.largest * 1.01 : 1.0;
+    const auto set_grid = [&](Eigen::Index column, const exact_grid& grid) {
       for (int l = 0; l < levels; ++l)
-        sigmas_(l, j) = grid.sigma(l);
-    }
+        sigmas_(l, column) = grid.sigma(l);
+    };
+    for (Eigen::Index j = 0; j < points.cols(); ++j)
+      set_grid(j, exact_grid(scale * std::max(std::abs(box.lo[j]), std::abs(box.hi[j])), terms));
+    if (weights.given()) set_grid(points.cols(), exact_grid(weights.largest, 4.0 * n));
     sums_.setZero();
     counts_.setZero();
   }
 
   /// Brings the sums up to date with `labels`: each point whose label differs from the last call
-  /// leaves its old cluster's sums (if any) and joins its new one's.
-  void follow(const Eigen::VectorXi& labels, thread_team& team) {
+  /// leaves its old cluster's sums (if any) and joins its new one's. Returns how many of those
+  /// points weigh something: a point of weight 0 moving changes no centre, so it must not keep a
+  /// fit going (weight 0 is the point left out).
+  Eigen::Index follow(const Eigen::VectorXi& labels, thread_team& team) {
     const chunks work{labels.size(), 16384};
     const int slots = team.slots(work.count());
-    if (slots == 1) {
-      follow(labels, 0, labels.size(), sums_, counts_, scratch_[0]);
-      return;
-    }
+    if (slots == 1) return follow(labels, 0, labels.size(), sums_, counts_, scratch_[0]);
     // Slot 0 adds into the sums themselves, the others into partials added afterwards: every
     // addition is exact, so the grouping leaves no trace in the bits.
     partials_.resize(static_cast<std::size_t>(slots - 1));
@@ -66,49 +81,58 @@ class centre_update {
       p.sums.setZero(sums_.rows(), sums_.cols());
       p.counts.setZero(counts_.size());
     }
+    slot_counters moved(slots);
     team.run(work.count(), [&](Eigen::Index t, int slot) {
       if (slot == 0) {
-        follow(labels, work.begin(t), work.end(t), sums_, counts_, scratch_[0]);
+        moved[0] += static_cast<std::uint64_t>(
+            follow(labels, work.begin(t), work.end(t), sums_, counts_, scratch_[0]));
       } else {
         partial& p = partials_[static_cast<std::size_t>(slot - 1)];
-        follow(labels, work.begin(t), work.end(t), p.sums, p.counts,
-               scratch_[static_cast<std::size_t>(slot)]);
+        moved[slot] +=
+            static_cast<std::uint64_t>(follow(labels, work.begin(t), work.end(t), p.sums, p.counts,
+                                              scratch_[static_cast<std::size_t>(slot)]));
       }
     });
     for (const partial& p : partials_) {
       sums_ += p.sums;
       counts_ += p.counts;
     }
+    return static_cast<Eigen::Index>(moved.total());
   }
 
   /// Writes the centres of the labels last followed into `next`; `centres` are the ones they were
   /// assigned to.
   ///
   /// Empty-cluster rule: each empty cluster, in increasing index, takes as its centre the point
-  /// farthest (canonically) from its own centre, the next empty cluster the next farthest, ties to
-  /// the lower point index. Only points at a positive distance qualify; when none is left (every
-  /// point sits on its centre, as with fewer distinct points than k) an empty cluster keeps its
-  /// centre. Labels are not changed here; the next assignment pass moves the points.
+  /// that adds most to the inertia (weight x canonical squared distance to its own centre), the
+  /// next empty cluster the next such point, ties to the lower point index. Only points at a
+  /// positive distance and of positive weight qualify; when none is left (every point sits on its
+  /// centre, as with fewer distinct points than k) an empty cluster keeps its centre. Labels are
+  /// not changed here; the next assignment pass moves the points.
   void operator()(const row_matrix<Scalar>& centres, row_matrix<Scalar>& next) const {
+    const Eigen::Index d = points_.cols();
     std::vector<int> empty;
     for (int c = 0; c < static_cast<int>(counts_.size()); ++c) {
-      if (counts_[c] == 0) {
+      const Eigen::Index top = Eigen::Index{c} * levels;
+      const double total =
+          weights_.given()
+              ? rounded_sum<levels>({sums_(top, d), sums_(top + 1, d), sums_(top + 2, d)})
+              : static_cast<double>(counts_[c]);
+      if (total == 0) {
         empty.push_back(c);
         next.row(c) = centres.row(c);
         continue;
       }
-      const double count = static_cast<double>(counts_[c]);
-      for (Eigen::Index j = 0; j < points_.cols(); ++j) {
+      for (Eigen::Index j = 0; j < d; ++j) {
         const double centre = static_cast<double>(centres(c, j));
         double product, product_error;
-        two_product(count, centre, product, product_error);
+        two_product(total, centre, product, product_error);
         const double deviation = rounded_sum<levels + 2>(
-            {sums_(Eigen::Index{c} * levels, j), sums_(Eigen::Index{c} * levels + 1, j),
-             sums_(Eigen::Index{c} * levels + 2, j), -product, -product_error});
-        next(c, j) = static_cast<Scalar>(centre + deviation / count);
+            {sums_(top, j), sums_(top + 1, j), sums_(top + 2, j), -product, -product_error});
+        next(c, j) = static_cast<Scalar>(centre + deviation / total);
       }
     }
-    if (!empty.empty()) relocate(points_, summed_labels_, centres, empty, next);
+    if (!empty.empty()) relocate(centres, empty, next);
   }
 
  private:
@@ -120,16 +144,19 @@ class centre_update {
   };
 
   struct split_scratch {
-    Eigen::VectorXd remainder;
-    sum_matrix parts;  // levels x d
+    Eigen::VectorXd values;  // width: what one point adds (its coordinates, or w x and w)
+    Eigen::VectorXd errors;  // width: the rounding errors of w x, when not exact
+    sum_matrix parts;        // levels x width
   };
 
-  void follow(const Eigen::VectorXi& labels, Eigen::Index begin, Eigen::Index end, sum_matrix& sums,
-              count_vector& counts, split_scratch& scratch) {
-    const Eigen::Index block = levels * points_.cols();  // a cluster's sums: levels x d in a row
-    scratch.remainder.resize(points_.cols());
-    scratch.parts.resize(levels, points_.cols());
+  Eigen::Index follow(const Eigen::VectorXi& labels, Eigen::Index begin, Eigen::Index end,
+                      sum_matrix& sums, count_vector& counts, split_scratch& scratch) {
+    const Eigen::Index block = levels * width_;  // a cluster's sums: levels x width in a row
+    scratch.values.resize(width_);
+    scratch.errors.resize(width_);
+    scratch.parts.resize(levels, width_);
     const double* parts = scratch.parts.data();
+    Eigen::Index moved = 0;
     constexpr Eigen::Index run = 64;  // labels compared as a block first: most blocks are equal
     for (Eigen::Index i = begin; i < end; ++i) {
       if ((i - begin) % run == 0) {
@@ -143,7 +170,7 @@ class centre_update {
       const int from = summed_labels_[i];
       const int to = labels[i];
       if (from == to) continue;
-      split(points_.row(i).data(), scratch);
+      split(i, scratch);
       double* into = sums.data() + to * block;
       for (Eigen::Index t = 0; t < block; ++t)
         into[t] += parts[t];
@@ -155,37 +182,69 @@ class centre_update {
         --counts[from];
       }
       summed_labels_[i] = to;
+      moved += !weights_.given() || weights_[i] > 0;
+    }
+    return moved;
+  }
+
+  /// The grid parts of what point i adds to its cluster's sums, into scratch.parts (sized by the
+  /// caller).
+  void split(Eigen::Index i, split_scratch& scratch) const {
+    const Scalar* point = points_.row(i).data();
+    const Eigen::Index d = points_.cols();
+    double* values = scratch.values.data();
+    if (!weights_.given()) {
+      for (Eigen::Index j = 0; j < d; ++j)
+        values[j] = static_cast<double>(point[j]);
+      split_into<false>(values, scratch.parts.data());
+      return;
+    }
+    const double weight = weights_[i];
+    double* errors = scratch.errors.data();
+    for (Eigen::Index j = 0; j < d; ++j) {
+      if constexpr (exact_products) {
+        values[j] = weight * static_cast<double>(point[j]);
+      } else {
+        two_product(weight, static_cast<double>(point[j]), values[j], errors[j]);
+      }
+    }
+    values[d] = weight;
+    split_into<false>(values, scratch.parts.data());
+    if constexpr (!exact_products) {
+      errors[d] = 0;
+      split_into<true>(errors, scratch.parts.data());
     }
   }
 
-  /// The grid parts of one point into scratch.parts (sized by the caller).
-  void split(const Scalar* point, split_scratch& scratch) const {
-    const Eigen::Index d = points_.cols();
-    double* remainder = scratch.remainder.data();
-    double* parts = scratch.parts.data();
+  /// Cuts `values` (width of them; overwritten) into parts on the grids, written into `parts`
+  /// (levels x width) or, with `add`, added to them: parts on one grid add exactly.
+  template <bool add>
+  void split_into(double* values, double* parts) const {
     const double* sigmas = sigmas_.data();
-    for (Eigen::Index j = 0; j < d; ++j)
-      remainder[j] = static_cast<double>(point[j]);
     for (Eigen::Index l = 0; l < levels; ++l) {
-      for (Eigen::Index j = 0; j < d; ++j) {
-        const double sigma = sigmas[l * d + j];
-        const double part = (sigma + remainder[j]) - sigma;
-        parts[l * d + j] = part;
-        remainder[j] -= part;
+      for (Eigen::Index j = 0; j < width_; ++j) {
+        const double sigma = sigmas[l * width_ + j];
+        const double part = (sigma + values[j]) - sigma;
+        if constexpr (add) {
+          parts[l * width_ + j] += part;
+        } else {
+          parts[l * width_ + j] = part;
+        }
+        values[j] -= part;
       }
     }
   }
 
   /// The rare path (some cluster is empty): distances are recomputed here rather than stored
   /// for every point on every pass.
-  static void relocate(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
-                       const row_matrix<Scalar>& centres, const std::vector<int>& empty,
-                       row_matrix<Scalar>& next) {
-    std::vector<std::pair<Scalar, Eigen::Index>> farthest;  // (distance, point), distance > 0
-    for (Eigen::Index i = 0; i < points.rows(); ++i) {
-      const Scalar distance =
-          squared_distance(points.row(i).data(), centres.row(labels[i]).data(), points.cols());
-      if (distance > 0) farthest.emplace_back(distance, i);
+  void relocate(const row_matrix<Scalar>& centres, const std::vector<int>& empty,
+                row_matrix<Scalar>& next) const {
+    std::vector<std::pair<double, Eigen::Index>> farthest;  // (w x distance, point), > 0
+    for (Eigen::Index i = 0; i < points_.rows(); ++i) {
+      const double cost = weights_[i] * static_cast<double>(squared_distance(
+                                            points_.row(i).data(),
+                                            centres.row(summed_labels_[i]).data(), points_.cols()));
+      if (cost > 0) farthest.emplace_back(cost, i);
     }
     const std::size_t movable = std::min(farthest.size(), empty.size());
     std::partial_sort(farthest.begin(), farthest.begin() + static_cast<std::ptrdiff_t>(movable),
@@ -193,23 +252,26 @@ class centre_update {
                         return a.first > b.first || (a.first == b.first && a.second < b.second);
                       });
     for (std::size_t e = 0; e < movable; ++e)
-      next.row(empty[e]) = points.row(farthest[e].second);
+      next.row(empty[e]) = points_.row(farthest[e].second);
   }
 
   points_view<Scalar> points_;
-  sum_matrix sigmas_;  // levels x d: the grid of each level and coordinate
-  sum_matrix sums_;    // (k * levels) x d: row c * levels + l holds cluster c's level-l sums
+  point_weights<Scalar> weights_;
+  Eigen::Index width_;  // columns of the sums: d, and the weights' column when weighted
+  sum_matrix sigmas_;   // levels x width: the grid of each level and column
+  sum_matrix sums_;     // (k * levels) x width: row c * levels + l holds cluster c's level-l sums
   count_vector counts_;
   Eigen::VectorXi summed_labels_;  // the labels the sums hold; -1: not yet in any cluster
   std::vector<partial> partials_;  // of threads 1, 2, ...
   std::vector<split_scratch> scratch_ = std::vector<split_scratch>(1);  // one per thread
 };
 
-/// Sum of the canonical squared distances of the points to their centres, exact on the grids of
-/// exact_grid (so independent of order), rounded once.
+/// Sum of the canonical squared distances of the points to their centres (each times its weight),
+/// exact on the grids of exact_grid (so independent of order), rounded once.
 template <typename Scalar>
 double inertia(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
-               const row_matrix<Scalar>& centres, const bounding_box& box, thread_team& team) {
+               const row_matrix<Scalar>& centres, const bounding_box& box, thread_team& team,
+               const point_weights<Scalar>& weights = {}) {
   // No point of the box is farther from a centre than its farthest corner; 1% covers the
   // rounding of that bound and of the canonical distances.
   double bound = 0;
@@ -222,10 +284,12 @@ double inertia(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
     }
     bound = std::max(bound, farthest * 1.01);
   }
-  const exact_grid grid(bound, static_cast<double>(points.rows()));
+  // A weighted term is rounded once more, by at most half an ulp: within the 1%.
+  const exact_grid grid(bound * weights.largest, static_cast<double>(points.rows()));
   return grid_sum(grid, points.rows(), team, [&](Eigen::Index i) {
-    return static_cast<double>(
+    const double distance = static_cast<double>(
         squared_distance(points.row(i).data(), centres.row(labels[i]).data(), points.cols()));
+    return weights.given() ? weights[i] * distance : distance;
   });
 }
 

@@ -23,11 +23,21 @@ std::string to_text(const T& value) {
   return text.str();
 }
 
+inline void check_threads(int threads) {
+  if (threads < 0) {
+    throw invalid_input("threads = " + to_text(threads) +
+                        " must be >= 0 (0 = all hardware threads)");
+  }
+}
+
 inline void check_options(const options& opts, Eigen::Index n) {
   if (opts.k < 1 || opts.k > n) {
     throw invalid_input("k = " + to_text(opts.k) +
                         " is out of range: it must be between 1 and the number of points (" +
                         to_text(n) + ")");
+  }
+  if (opts.n_init < 1) {
+    throw invalid_input("n_init = " + to_text(opts.n_init) + " must be >= 1");
   }
   if (opts.max_iterations < 1) {
     throw invalid_input("max_iterations = " + to_text(opts.max_iterations) + " must be >= 1");
@@ -35,10 +45,7 @@ inline void check_options(const options& opts, Eigen::Index n) {
   if (!(opts.tolerance >= 0) || !std::isfinite(opts.tolerance)) {
     throw invalid_input("tolerance = " + to_text(opts.tolerance) + " must be finite and >= 0");
   }
-  if (opts.threads < 0) {
-    throw invalid_input("threads = " + to_text(opts.threads) +
-                        " must be >= 0 (0 = all hardware threads)");
-  }
+  check_threads(opts.threads);
 }
 
 /// Per coordinate, the least and greatest value (kept in double).
