@@ -27,6 +27,7 @@
 #include "hamerly.hpp"
 #include "invalid_input.hpp"
 #include "kd_tree.hpp"
+#include "mini_batch.hpp"
 #include "naive.hpp"
 #include "options.hpp"
 #include "result.hpp"
