@@ -11,6 +11,7 @@
 
 #include "../options.hpp"
 #include "distance.hpp"
+#include "draw.hpp"
 #include "exact_sum.hpp"
 #include "parallel.hpp"
 #include "point_weights.hpp"
@@ -39,62 +40,52 @@ inline std::vector<Eigen::Index> distinct_indices(Eigen::Index n, int k, rng& ra
   return chosen;
 }
 
-/// Draws an index with probability proportional to its term, given the running sums of the terms
-/// in index order (total > 0): the first whose running sum exceeds the draw, so a zero term is
-/// never drawn, and dropping a zero term changes neither the other chances nor the draws.
-inline Eigen::Index draw_from_running_sums(const std::vector<double>& cumulative, rng& random) {
-  const double target = random.unit() * cumulative.back();
-  const auto hit = std::upper_bound(cumulative.begin(), cumulative.end(), target);
-  if (hit != cumulative.end()) return hit - cumulative.begin();
-  // The draw rounded up to the total: the last positive term.
-  for (std::size_t i = cumulative.size(); i-- > 1;) {
-    if (cumulative[i] > cumulative[i - 1]) return static_cast<Eigen::Index>(i);
-  }
-  return 0;
-}
-
-/// Draws indices with probability proportional to weights that can be set to 0 as points are
-/// taken.
+/// Draws by weight, with weights that drop to 0 as their points are taken. A taken point stays in
+/// the sums until refresh(), so a caller rejects it instead of paying an O(n) refresh per draw.
+template <typename Scalar>
 class weighted_draw {
  public:
-  explicit weighted_draw(std::vector<double> weights) : weights_(std::move(weights)) { refresh(); }
+  weighted_draw(const point_weights<Scalar>& weights, Eigen::Index n, thread_team& team)
+      : weights_(static_cast<std::size_t>(n)),
+        draw_(exact_grid(weights.largest, static_cast<double>(n)), n),
+        team_(team) {
+    for (Eigen::Index i = 0; i < n; ++i)
+      weights_[static_cast<std::size_t>(i)] = weights[i];
+    refresh();
+  }
 
-  Eigen::Index operator()(rng& random) const { return draw_from_running_sums(cumulative_, random); }
+  Eigen::Index operator()(rng& random) const { return draw_(term(), random); }
 
-  /// Sets a weight to 0: it stays drawable until refresh() (so a caller may reject it instead,
-  /// without an O(n) refresh per draw).
-  void remove(Eigen::Index i) { weights_[static_cast<std::size_t>(i)] = 0; }
+  void remove(Eigen::Index i) { removed_.push_back(i); }
 
+  /// Drops the removed points from the sums.
   void refresh() {
-    cumulative_.resize(weights_.size());
-    double running = 0;
-    for (std::size_t i = 0; i < weights_.size(); ++i) {
-      running += weights_[i];
-      cumulative_[i] = running;
-    }
+    for (const Eigen::Index i : removed_)
+      weights_[static_cast<std::size_t>(i)] = 0;
+    removed_.clear();
+    draw_.measure(term(), team_);
   }
 
  private:
-  std::vector<double> weights_;
-  std::vector<double> cumulative_;
-};
+  auto term() const {
+    return [this](Eigen::Index i) { return weights_[static_cast<std::size_t>(i)]; };
+  }
 
-template <typename Scalar>
-std::vector<double> weight_list(const point_weights<Scalar>& weights, Eigen::Index n) {
-  std::vector<double> list(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i)
-    list[static_cast<std::size_t>(i)] = weights[i];
-  return list;
-}
+  std::vector<double> weights_;  // as last measured
+  std::vector<Eigen::Index> removed_;
+  proportional_draw draw_;
+  thread_team& team_;
+};
 
 /// k distinct row indices drawn one after another with probability proportional to the weights
 /// of the points not yet drawn (at least k of them are positive). A draw that hits a point
-/// already taken is repeated; after a run of such misses the running sums are rebuilt without
-/// the points taken, which ends the misses.
+/// already taken is repeated; after a run of such misses the sums are rebuilt without the points
+/// taken, which ends the misses.
 template <typename Scalar>
 std::vector<Eigen::Index> weighted_distinct_indices(const point_weights<Scalar>& weights,
-                                                    Eigen::Index n, int k, rng& random) {
-  weighted_draw draw(weight_list(weights, n));
+                                                    Eigen::Index n, int k, rng& random,
+                                                    thread_team& team) {
+  weighted_draw<Scalar> draw(weights, n, team);
   std::vector<bool> taken(static_cast<std::size_t>(n), false);
   std::vector<Eigen::Index> chosen;
   chosen.reserve(static_cast<std::size_t>(k));
@@ -120,9 +111,9 @@ std::vector<Eigen::Index> weighted_distinct_indices(const point_weights<Scalar>&
 /// first centre and the draws at potential 0 follow the weights alone; weights of 1 draw as
 /// no weights do.
 ///
-/// The distances to each candidate are computed in chunks on the team's threads; the candidate's
-/// potential is an exact grid sum (exact_sum.hpp), so the choice never depends on the thread
-/// count. The draws use a running sum over the points in order, computed on one thread.
+/// The distances to each candidate are computed in chunks on the team's threads; the potentials
+/// and the draws use exact prefix sums (proportional_draw), so no choice depends on the thread
+/// count, or on how the points are split among processes.
 template <typename Scalar>
 void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Scalar>& weights,
                       int k, rng& random, const bounding_box& box, thread_team& team,
@@ -135,7 +126,6 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
   std::vector<Scalar> closest(static_cast<std::size_t>(n));
   std::vector<Scalar> with_candidate(static_cast<std::size_t>(n));
   std::vector<Scalar> best_with_candidate(static_cast<std::size_t>(n));
-  std::vector<double> cumulative(static_cast<std::size_t>(n));
 
   // No two points of the box are farther apart than its diagonal; 1% covers the rounding of
   // that bound and of the canonical distances.
@@ -143,15 +133,19 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
   for (Eigen::Index j = 0; j < d; ++j)
     diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
   const exact_grid grid(diagonal * 1.01 * weights.largest, static_cast<double>(n));
-  const chunks work{n, 4096};
   const auto cost = [&](Eigen::Index i, Scalar distance) {
     return weights.given() ? weights[i] * static_cast<double>(distance)
                            : static_cast<double>(distance);
   };
+  const auto cost_of = [&](const std::vector<Scalar>& distances) {
+    return [&cost, &distances](Eigen::Index i) {
+      return cost(i, distances[static_cast<std::size_t>(i)]);
+    };
+  };
   // A point drawn by weight alone. Unweighted, this is the same draw as with every weight 1
-  // (the first running sum above unit() * n), so weights of 1 give the unweighted fit.
-  std::optional<weighted_draw> by_weight;
-  if (weights.given()) by_weight.emplace(weight_list(weights, n));
+  // (the first prefix sum above unit() * n), so weights of 1 give the unweighted fit.
+  std::optional<weighted_draw<Scalar>> by_weight;
+  if (weights.given()) by_weight.emplace(weights, n, team);
   const auto any_point = [&] {
     if (by_weight) return (*by_weight)(random);
     const double target = random.unit() * static_cast<double>(n);
@@ -160,36 +154,41 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
 
   const Eigen::Index first = any_point();
   centres.row(0) = points.row(first);
-  team.run(work.count(), [&](Eigen::Index t, int) {
-    for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
-      closest[static_cast<std::size_t>(i)] = squared_distance(point(i), point(first), d);
-    }
-  });
+  // Draws for the next centre: in proportion to the cost of each point's closest centre so far.
+  proportional_draw draw(grid, n), candidate_draw(grid, n), draw_for_best(grid, n);
+  double potential = draw.measure(
+      [&](Eigen::Index i) {
+        const std::size_t s = static_cast<std::size_t>(i);
+        closest[s] = squared_distance(point(i), point(first), d);
+        return cost(i, closest[s]);
+      },
+      team);
 
   for (int c = 1; c < k; ++c) {
-    double running = 0;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      running += cost(i, closest[static_cast<std::size_t>(i)]);
-      cumulative[static_cast<std::size_t>(i)] = running;
-    }
     double best_potential = 0;
     Eigen::Index best = -1;
     for (int trial = 0; trial < trials; ++trial) {
-      const Eigen::Index candidate =
-          running > 0 ? draw_from_running_sums(cumulative, random) : any_point();
-      const double candidate_potential = grid_sum(grid, n, team, [&](Eigen::Index i) {
-        const std::size_t s = static_cast<std::size_t>(i);
-        with_candidate[s] = std::min(closest[s], squared_distance(point(i), point(candidate), d));
-        return cost(i, with_candidate[s]);
-      });
+      const Eigen::Index candidate = potential > 0 ? draw(cost_of(closest), random) : any_point();
+      // The potential with the candidate, summed as the draws for the next centre need it.
+      const double candidate_potential = candidate_draw.measure(
+          [&](Eigen::Index i) {
+            const std::size_t s = static_cast<std::size_t>(i);
+            with_candidate[s] =
+                std::min(closest[s], squared_distance(point(i), point(candidate), d));
+            return cost(i, with_candidate[s]);
+          },
+          team);
       if (best < 0 || candidate_potential < best_potential) {
         best = candidate;
         best_potential = candidate_potential;
         best_with_candidate.swap(with_candidate);
+        std::swap(draw_for_best, candidate_draw);
       }
     }
     centres.row(c) = points.row(best);
     closest.swap(best_with_candidate);
+    std::swap(draw, draw_for_best);
+    potential = best_potential;
   }
 }
 
@@ -212,9 +211,9 @@ row_matrix<Scalar> initial_centres(const points_view<Scalar>& points,
       break;
     }
     case init_method::random: {
-      const auto rows = weights.given()
-                            ? weighted_distinct_indices(weights, points.rows(), opts.k, random)
-                            : distinct_indices(points.rows(), opts.k, random);
+      const auto rows =
+          weights.given() ? weighted_distinct_indices(weights, points.rows(), opts.k, random, team)
+                          : distinct_indices(points.rows(), opts.k, random);
       for (int c = 0; c < opts.k; ++c)
         centres.row(c) = points.row(rows[static_cast<std::size_t>(c)]);
       break;
