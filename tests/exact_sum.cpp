@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -124,4 +125,25 @@ TEST_CASE("two_product and rounded_sum are exact where it matters", "[exact_sum]
     REQUIRE(km::detail::rounded_sum(cancelling) == 0);
     REQUIRE(km::detail::rounded_sum(std::array<double, 3>{product, -product, error}) == error);
   }
+}
+
+TEST_CASE("two_product stays exact for factors near the overflow limit", "[exact_sum]") {
+  // Dekker's splitting multiplies a factor by 2^27 + 1: unscaled, anything beyond ~2^997 gave NaN.
+  std::mt19937_64 engine(17);
+  for (int trial = 0; trial < 1000; ++trial) {
+    const double count = static_cast<double>(1 + engine() % 2047);
+    const double value = std::ldexp(static_cast<double>(engine() >> 11) * 0x1p-53,
+                                    1012 - static_cast<int>(engine() % 40));
+    for (const bool swapped : {false, true}) {
+      double product, error;
+      km::detail::two_product(swapped ? value : count, swapped ? count : value, product, error);
+      REQUIRE(std::isfinite(product));
+      REQUIRE(static_cast<long double>(product) + static_cast<long double>(error) ==
+              static_cast<long double>(count) * static_cast<long double>(value));
+    }
+  }
+  double product, error;
+  km::detail::two_product(1.0, std::numeric_limits<double>::max(), product, error);
+  CHECK(product == std::numeric_limits<double>::max());
+  CHECK(error == 0);
 }

@@ -61,8 +61,21 @@ inline void two_sum(double a, double b, double& sum, double& error) {
 }
 
 /// a * b = product + error exactly, without FMA (Dekker's splitting; km builds with
-/// -ffp-contract=off, so nothing fuses it).
+/// -ffp-contract=off, so nothing fuses it), whenever the product neither overflows nor comes within
+/// 2^53 of the subnormal range.
 inline void two_product(double a, double b, double& product, double& error) {
+  // The splitting multiplies by 2^27 + 1, which overflows for a factor beyond about 2^997 (the
+  // parts then come out NaN). Such a factor is split scaled down by 2^-28 and the results are
+  // scaled back: powers of two scale without rounding, and a product this large is far from the
+  // subnormal range, so both stay exact.
+  constexpr double large = 0x1p996;
+  if (std::abs(a) > large || std::abs(b) > large) {
+    const bool scale_a = std::abs(a) > std::abs(b);
+    two_product(scale_a ? a * 0x1p-28 : a, scale_a ? b : b * 0x1p-28, product, error);
+    product *= 0x1p28;
+    error *= 0x1p28;
+    return;
+  }
   constexpr double splitter = 134217729.0;  // 2^27 + 1
   const auto split = [](double x, double& high, double& low) {
     const double scaled = splitter * x;
