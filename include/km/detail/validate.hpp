@@ -98,9 +98,9 @@ void check_finite(const points_view<Scalar>& rows, const char* what, thread_team
 }
 
 /// Rejects data so spread out that a squared distance, or a sum of n of them (inertia, k-means++
-/// potential), could overflow. Centres always lie in the bounding box of the points and of the
-/// given initial centres, so the box diagonal bounds every distance a fit computes. Returns that
-/// box.
+/// potential), could overflow, and values so large that a sum of n of them could. Centres always
+/// lie in the bounding box of the points and of the given initial centres, so the box diagonal
+/// bounds every distance a fit computes and its largest coordinate every value. Returns that box.
 template <typename Scalar>
 bounding_box check_range(const points_view<Scalar>& points,
                          const points_view<Scalar>* initial_centres, thread_team& team) {
@@ -136,6 +136,19 @@ bounding_box check_range(const points_view<Scalar>& points,
     throw invalid_input("values are too spread out: column " + to_text(widest) + " spans " +
                         to_text(hi[widest] - lo[widest]) +
                         ", so squared distances would overflow; rescale the data");
+  }
+  // The update sums each coordinate of a cluster's points on exact grids sized for 4n terms
+  // (centre_update in update.hpp). Grids and sums stay finite while |value| * 4n <= sum_limit:
+  // exact_grid's largest sigma is then at most 1.5 * 2^1021. Float data never come close.
+  const auto extreme = [&](Eigen::Index j) { return -lo[j] > hi[j] ? lo[j] : hi[j]; };
+  Eigen::Index largest = 0;
+  for (Eigen::Index j = 1; j < d; ++j) {
+    if (std::abs(extreme(j)) > std::abs(extreme(largest))) largest = j;
+  }
+  if (!(std::abs(extreme(largest)) * 4 * static_cast<double>(points.rows()) <= sum_limit)) {
+    throw invalid_input("values are too large: column " + to_text(largest) + " holds " +
+                        to_text(extreme(largest)) + ", so sums over the " + to_text(points.rows()) +
+                        " points would overflow; rescale the data");
   }
   return box;
 }

@@ -1,0 +1,196 @@
+// Hostile and extreme input: every exact strategy returns km::naive's bits on it, and every fit
+// is sane (finite centres and inertia, labels in range), or is refused with a km::invalid_input
+// that names the problem. Never a NaN, an infinity or a crash.
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "data.hpp"
+
+using namespace km_tests;
+using Catch::Matchers::Contains;
+
+namespace {
+
+/// What every fit owes its caller, whatever the data.
+template <typename Scalar>
+void require_sane(const km::result<Scalar>& r, Eigen::Index n, Eigen::Index d, int k) {
+  REQUIRE(r.labels.size() == n);
+  REQUIRE(r.labels.minCoeff() >= 0);
+  REQUIRE(r.labels.maxCoeff() < k);
+  REQUIRE(r.centers.rows() == k);
+  REQUIRE(r.centers.cols() == d);
+  REQUIRE(r.centers.allFinite());
+  REQUIRE(std::isfinite(r.inertia));
+  REQUIRE(r.inertia >= 0);
+}
+
+/// The centre of every non-empty cluster lies within the range of its members, coordinate by
+/// coordinate (as their mean does), so it equals them exactly when they are all identical.
+template <typename Scalar>
+void require_centres_within_members(const matrix<Scalar>& points, const km::result<Scalar>& r) {
+  const Eigen::Index d = points.cols();
+  matrix<Scalar> low = matrix<Scalar>::Constant(r.centers.rows(), d, Scalar(0));
+  matrix<Scalar> high = low;
+  std::vector<bool> seen(static_cast<std::size_t>(r.centers.rows()));
+  for (Eigen::Index i = 0; i < points.rows(); ++i) {
+    const int c = r.labels[i];
+    if (!seen[static_cast<std::size_t>(c)]) {
+      low.row(c) = high.row(c) = points.row(i);
+      seen[static_cast<std::size_t>(c)] = true;
+    }
+    low.row(c) = low.row(c).cwiseMin(points.row(i));
+    high.row(c) = high.row(c).cwiseMax(points.row(i));
+  }
+  for (Eigen::Index c = 0; c < r.centers.rows(); ++c) {
+    if (!seen[static_cast<std::size_t>(c)]) continue;
+    INFO("centre " << c);
+    REQUIRE((r.centers.row(c).array() >= low.row(c).array()).all());
+    REQUIRE((r.centers.row(c).array() <= high.row(c).array()).all());
+  }
+}
+
+template <typename Scalar>
+std::string text(Scalar value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+/// Fits with km::naive and with every fast strategy, which must return naive's bits (labels,
+/// centres, inertia, iterations and every per-pass report); returns naive's fit, checked sane.
+template <typename Scalar>
+km::result<Scalar> fit_every_strategy(const matrix<Scalar>& points, const km::options& opts,
+                                      const matrix<Scalar>* initial = nullptr) {
+  std::vector<trace_entry> expected_trace;
+  const auto expected = traced_fit<km::naive>(points, opts, initial, expected_trace);
+  require_sane(expected, points.rows(), points.cols(), opts.k);
+  for_each_fast_strategy([&](const char* name, auto strategy) {
+    INFO("strategy " << name);
+    std::vector<trace_entry> trace;
+    const auto actual = traced_fit<decltype(strategy)>(points, opts, initial, trace);
+    require_same_fit(expected, expected_trace, actual, trace);
+  });
+  return expected;
+}
+
+/// Every strategy refuses the fit with a km::invalid_input whose message contains `message`.
+template <typename Scalar>
+void require_every_strategy_refuses(const matrix<Scalar>& points, const km::options& opts,
+                                    const std::string& message) {
+  const auto check = [&](const char* name, auto strategy) {
+    INFO("strategy " << name);
+    const km::kmeans<decltype(strategy)> model(opts);
+    REQUIRE_THROWS_AS(model.fit(points), km::invalid_input);
+    REQUIRE_THROWS_WITH(model.fit(points), Contains(message));
+  };
+  check("naive", km::naive{});
+  for_each_fast_strategy(check);
+}
+
+const km::init_method every_init[] = {km::init_method::first_k, km::init_method::random,
+                                      km::init_method::kmeans_plus_plus};
+
+km::options settings(int k, km::init_method init) {
+  km::options opts;
+  opts.k = k;
+  opts.init = init;
+  opts.seed = 11;
+  return opts;
+}
+
+/// n points, all equal to `value` in every column, the sign alternating from column to column.
+template <typename Scalar>
+matrix<Scalar> identical(Eigen::Index n, Eigen::Index d, Scalar value) {
+  matrix<Scalar> points(n, d);
+  for (Eigen::Index j = 0; j < d; ++j)
+    points.col(j).setConstant(j % 2 == 0 ? value : -value);
+  return points;
+}
+
+/// Half the points at +value in every column, half at -value, interleaved.
+template <typename Scalar>
+matrix<Scalar> plus_minus(Eigen::Index n, Eigen::Index d, Scalar value) {
+  matrix<Scalar> points(n, d);
+  for (Eigen::Index i = 0; i < n; ++i)
+    points.row(i).setConstant(i % 2 == 0 ? value : -value);
+  return points;
+}
+
+/// A case near the overflow limit and what km must do with it: fit (every strategy alike) when
+/// `refusal` is empty, else refuse with a message containing it.
+template <typename Scalar>
+struct extreme_case {
+  std::string name;
+  matrix<Scalar> points;
+  std::string refusal;
+};
+
+template <typename Scalar>
+std::vector<extreme_case<Scalar>> extreme_cases() {
+  const std::string too_large = "values are too large: column 0 holds";
+  const std::string too_spread = "values are too spread out: column 0 spans";
+  std::vector<extreme_case<Scalar>> cases;
+  if constexpr (std::is_same_v<Scalar, double>) {
+    // Identical points have no spread at all; what limits them is the update's sums of n values
+    // (|value| * 4n <= DBL_MAX / 16: about 1.4e305 for these 20 points).
+    for (const double value : {1e154, 1e200, 1e300, 2e300, 1e305}) {
+      cases.push_back({"20 identical points at " + text(value), identical(20, 3, value), ""});
+    }
+    for (const double value : {1e307, DBL_MAX / 2, DBL_MAX}) {
+      cases.push_back(
+          {"20 identical points at " + text(value), identical(20, 3, value), too_large});
+    }
+    cases.push_back({"one point at DBL_MAX / 64", identical(1, 3, DBL_MAX / 64), ""});
+    cases.push_back({"one point at DBL_MAX / 32", identical(1, 3, DBL_MAX / 32), too_large});
+    // Spread: squared distances (and n of them summed) must stay below DBL_MAX / 16.
+    cases.push_back({"two groups at +-1e152", plus_minus(20, 3, 1e152), ""});
+    cases.push_back({"two groups at +-1e154", plus_minus(20, 3, 1e154), too_spread});
+    cases.push_back({"two groups at +-DBL_MAX / 2", plus_minus(20, 3, DBL_MAX / 2), too_spread});
+    matrix<double> neighbours = identical(20, 3, 1e300);
+    neighbours(7, 0) = std::nextafter(1e300, 0.0);  // one ulp (1.5e284) is already too far
+    cases.push_back({"1e300 and its neighbour double", neighbours, too_spread});
+    matrix<double> offset = blobs<double>(60, 3, 3, 1e148, 31);
+    offset.array() += 1e154;
+    cases.push_back({"blobs of spread 1e148 at offset 1e154", offset, ""});
+  } else {
+    // In float, the sums are kept in double: any float magnitude fits.
+    for (const float value : {1e19f, 1e30f, FLT_MAX / 2, FLT_MAX}) {
+      cases.push_back({"20 identical points at " + text(value), identical(20, 3, value), ""});
+    }
+    // Squared distances must stay below FLT_MAX / 16 (2.1e37).
+    cases.push_back({"two groups at +-1e18", plus_minus(20, 3, 1e18f), ""});
+    cases.push_back({"two groups at +-1e19", plus_minus(20, 3, 1e19f), too_spread});
+    cases.push_back({"two groups at +-FLT_MAX / 2", plus_minus(20, 3, FLT_MAX / 2), too_spread});
+    matrix<float> offset = blobs<float>(60, 3, 3, 1e15, 31);
+    offset.array() += 1e19f;
+    cases.push_back({"blobs of spread 1e15 at offset 1e19", offset, ""});
+  }
+  return cases;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("coordinates near the overflow limit fit exactly or are refused", "[hostile]",
+                   float, double) {
+  for (const auto& data : extreme_cases<TestType>()) {
+    for (const int k : {1, 2}) {
+      for (const auto init : {km::init_method::first_k, km::init_method::kmeans_plus_plus}) {
+        if (k > data.points.rows()) continue;
+        INFO(data.name << ", k = " << k << ", init " << static_cast<int>(init));
+        const km::options opts = settings(k, init);
+        if (!data.refusal.empty()) {
+          require_every_strategy_refuses(data.points, opts, data.refusal);
+          continue;
+        }
+        require_centres_within_members(data.points, fit_every_strategy(data.points, opts));
+      }
+    }
+  }
+}
