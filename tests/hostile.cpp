@@ -4,6 +4,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -192,5 +193,204 @@ TEMPLATE_TEST_CASE("coordinates near the overflow limit fit exactly or are refus
         require_centres_within_members(data.points, fit_every_strategy(data.points, opts));
       }
     }
+  }
+}
+
+TEMPLATE_TEST_CASE("a single point is its own centre", "[hostile]", float, double) {
+  const matrix<TestType> point = blobs<TestType>(1, 3, 1, 1.0, 1);
+  for (const auto init : every_init) {
+    INFO("init " << static_cast<int>(init));
+    const auto r = fit_every_strategy(point, settings(1, init));
+    REQUIRE(r.labels[0] == 0);
+    REQUIRE(r.centers == point);
+    REQUIRE(r.inertia == 0);
+    REQUIRE(r.converged);
+    REQUIRE(r.iterations == 2);  // the first pass sets the label, the second changes nothing
+  }
+}
+
+TEMPLATE_TEST_CASE("k = n puts a centre on every point, duplicates to the lowest index",
+                   "[hostile]", float, double) {
+  const std::vector<case_data<TestType>> cases = {
+      {"60 distinct points", blobs<TestType>(60, 2, 3, 1.0, 2), 60},
+      {"10 points 6 times each", duplicates<TestType>(10, 6, 2, 3), 60},
+      {"60 identical points", identical<TestType>(60, 2, TestType(2.5)), 60}};
+  for (const auto& data : cases) {
+    for (const auto init : every_init) {
+      INFO(data.name << ", init " << static_cast<int>(init));
+      const auto r = fit_every_strategy(data.points, settings(data.k, init));
+      REQUIRE(r.converged);
+      REQUIRE(r.inertia == 0);
+      for (Eigen::Index i = 0; i < data.points.rows(); ++i) {
+        // Every centre that equals the point is at distance 0; ties go to the lowest index.
+        int lowest = 0;
+        while (lowest < data.k && r.centers.row(lowest) != data.points.row(i))
+          ++lowest;
+        REQUIRE(r.labels[i] == lowest);
+      }
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("d = 10,000 with a few dozen points", "[hostile]", float, double) {
+  const matrix<TestType> points = blobs<TestType>(36, 10000, 3, 1.0, 4);
+  for (const int k : {3, 8}) {  // automatic runs naive for k = 3, hamerly for k = 8
+    for (const auto init : {km::init_method::first_k, km::init_method::kmeans_plus_plus}) {
+      INFO("k = " << k << ", init " << static_cast<int>(init));
+      const auto r = fit_every_strategy(points, settings(k, init));
+      REQUIRE(r.converged);
+      require_centres_within_members(points, r);
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("all points identical: empty clusters keep their centres", "[hostile]", float,
+                   double) {
+  const matrix<TestType> points = identical<TestType>(40, 3, TestType(-7.25));
+  for (const int k : {1, 2, 5, 40}) {
+    for (const auto init : every_init) {
+      INFO("k = " << k << ", init " << static_cast<int>(init));
+      const auto r = fit_every_strategy(points, settings(k, init));
+      REQUIRE(r.converged);
+      REQUIRE(r.iterations == 2);
+      REQUIRE(r.inertia == 0);
+      REQUIRE((r.labels.array() == 0).all());
+      for (int c = 0; c < k; ++c)
+        REQUIRE(r.centers.row(c) == points.row(0));
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("two points far apart and the rest identical", "[hostile]", float, double) {
+  matrix<TestType> points = identical<TestType>(100, 2, TestType(3));
+  points.row(40) << TestType(1e6), TestType(3);
+  points.row(70) << TestType(-1e6), TestType(-3);
+  for (const int k : {1, 2, 3, 5}) {
+    for (const auto init : every_init) {
+      INFO("k = " << k << ", init " << static_cast<int>(init));
+      const auto r = fit_every_strategy(points, settings(k, init));
+      REQUIRE(r.converged);
+      require_centres_within_members(points, r);
+      if (k == 1) {
+        // The means (98 * 3 + 1e6 - 1e6) / 100 and (98 * -3 + 3 - 3) / 100, correctly rounded.
+        REQUIRE(r.centers(0, 0) == TestType(2.94));
+        REQUIRE(r.centers(0, 1) == TestType(-2.94));
+      }
+      if (k >= 3) {
+        // Wherever they start, the empty-cluster rule moves centres onto the far points.
+        REQUIRE(r.inertia == 0);
+        REQUIRE(r.labels[40] != r.labels[0]);
+        REQUIRE(r.labels[70] != r.labels[0]);
+        REQUIRE(r.labels[40] != r.labels[70]);
+      }
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("subnormal values and signed zeros", "[hostile]", float, double) {
+  using limits = std::numeric_limits<TestType>;
+  const TestType tiny = limits::denorm_min();
+  SECTION("a mix of subnormals, -0.0 and +0.0") {
+    const TestType values[] = {TestType(-0.0),    TestType(0.0), tiny,
+                               3 * tiny,          -tiny,         -5 * tiny,
+                               limits::min() / 2, limits::min(), -limits::min() / 4};
+    const Eigen::Index count = static_cast<Eigen::Index>(std::size(values));
+    matrix<TestType> points(count * count, 2);
+    for (Eigen::Index i = 0; i < points.rows(); ++i)
+      points.row(i) << values[i / count], values[i % count];
+    for (const int k : {1, 2, 4, 9}) {
+      for (const auto init : every_init) {
+        INFO("k = " << k << ", init " << static_cast<int>(init));
+        require_centres_within_members(points, fit_every_strategy(points, settings(k, init)));
+      }
+    }
+  }
+  SECTION("zeros of both signs are one point") {
+    matrix<TestType> zeros(30, 3);
+    for (Eigen::Index i = 0; i < zeros.size(); ++i)
+      zeros.data()[i] = i % 3 == 0 ? TestType(-0.0) : TestType(0.0);
+    const auto r = fit_every_strategy(zeros, settings(3, km::init_method::first_k));
+    REQUIRE(r.inertia == 0);
+    REQUIRE((r.labels.array() == 0).all());
+    REQUIRE((r.centers.array() == 0).all());
+  }
+  SECTION("the mean of subnormals is exact") {
+    matrix<TestType> points(3, 1);
+    points << tiny, 2 * tiny, 6 * tiny;
+    const auto r = fit_every_strategy(points, settings(1, km::init_method::first_k));
+    REQUIRE(r.centers(0, 0) == 3 * tiny);
+  }
+}
+
+TEMPLATE_TEST_CASE("huge k relative to n", "[hostile]", float, double) {
+  const matrix<TestType> points = blobs<TestType>(200, 3, 4, 1.0, 5);
+  for (const int k : {100, 199, 200}) {
+    for (const auto init : every_init) {
+      INFO("k = " << k << ", init " << static_cast<int>(init));
+      const auto r = fit_every_strategy(points, settings(k, init));
+      require_centres_within_members(points, r);
+      if (k == 200) REQUIRE(r.inertia == 0);
+    }
+  }
+  // More clusters than distinct points: every distinct point ends up under a centre.
+  const matrix<TestType> repeated = duplicates<TestType>(20, 15, 3, 6);
+  for (const auto init : every_init) {
+    INFO("300 points, 20 distinct, k = 100, init " << static_cast<int>(init));
+    const auto r = fit_every_strategy(repeated, settings(100, init));
+    REQUIRE(r.converged);
+    REQUIRE(r.inertia == 0);
+  }
+}
+
+TEMPLATE_TEST_CASE("strided views fit like a plain copy of their points", "[hostile]", float,
+                   double) {
+  using column_major = Eigen::Matrix<TestType, Eigen::Dynamic, Eigen::Dynamic>;
+  using strides = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>;
+  const matrix<TestType> points = blobs<TestType>(500, 5, 6, 1.5, 7);
+  const Eigen::Index n = points.rows(), d = points.cols();
+
+  column_major wide_columns = column_major::Zero(n + 20, d + 4);
+  wide_columns.block(11, 3, n, d) = points;
+  matrix<TestType> wide_rows = matrix<TestType>::Zero(n + 20, d + 4);
+  wide_rows.block(11, 3, n, d) = points;
+  // Every other row and every other column of a buffer: an inner and an outer stride.
+  std::vector<TestType> sparse(static_cast<std::size_t>(4 * n * d), TestType(-1));
+  const Eigen::Map<const matrix<TestType>, Eigen::Unaligned, strides> every_other(
+      sparse.data(), n, d, strides(4 * d, 2));
+  Eigen::Map<matrix<TestType>, Eigen::Unaligned, strides>(sparse.data(), n, d, strides(4 * d, 2)) =
+      points;
+  // Column-major with padding between the columns.
+  std::vector<TestType> padded(static_cast<std::size_t>((n + 7) * d), TestType(9));
+  Eigen::Map<column_major, Eigen::Unaligned, Eigen::OuterStride<>> padded_columns(
+      padded.data(), n, d, Eigen::OuterStride<>(n + 7));
+  padded_columns = points;
+  // The transpose of d x n column-major storage: row-major rows, read in place.
+  const column_major stored_transposed = points.transpose();
+
+  for (const auto init : {km::init_method::first_k, km::init_method::kmeans_plus_plus}) {
+    const km::options opts = settings(6, init);
+    const auto check = [&](const char* name, auto strategy) {
+      INFO("init " << static_cast<int>(init) << ", strategy " << name);
+      const km::kmeans<decltype(strategy)> model(opts);
+      const auto expected = model.fit(points);
+      const auto require_same = [&](const char* form, const km::result<TestType>& actual) {
+        INFO(form);
+        REQUIRE((actual.labels.array() == expected.labels.array()).all());
+        REQUIRE(std::memcmp(actual.centers.data(), expected.centers.data(),
+                            sizeof(TestType) * static_cast<std::size_t>(expected.centers.size())) ==
+                0);
+        REQUIRE(same_bits(actual.inertia, expected.inertia));
+        REQUIRE(actual.iterations == expected.iterations);
+      };
+      require_same("column-major block", model.fit(wide_columns.block(11, 3, n, d)));
+      require_same("row-major block", model.fit(wide_rows.block(11, 3, n, d)));
+      require_same("map with inner and outer strides", model.fit(every_other));
+      require_same("column-major map with outer stride", model.fit(padded_columns));
+      require_same("transposed column-major", model.fit(stored_transposed.transpose()));
+    };
+    check("naive", km::naive{});
+    for_each_fast_strategy(check);
+    // And the plain copy itself agrees across strategies.
+    fit_every_strategy(points, opts);
   }
 }
