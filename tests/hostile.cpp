@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -392,5 +393,52 @@ TEMPLATE_TEST_CASE("strided views fit like a plain copy of their points", "[host
     for_each_fast_strategy(check);
     // And the plain copy itself agrees across strategies.
     fit_every_strategy(points, opts);
+  }
+}
+
+TEST_CASE("float centres are the mean of ten million points to half an ulp", "[hostile]") {
+  // One cluster of n = 1e7 float points around (1000.5, -778): a float running sum drifts by
+  // hundreds of ulps here. The update (update.hpp) sums the points exactly (exact_sum.hpp: these
+  // values are multiples of 2^-14, which the first grid level holds without remainder), forms
+  // c + (S - n c) / n in double from the previous centre c (two_product and rounded_sum give
+  // S - n c within an ulp of double; the division and the addition round once each) and rounds to
+  // float once. So the double before that last rounding is within 2^-53 (|mean| + 3 |c - mean|)
+  // of the mean, and
+  //   |centre - mean| <= ulp / 2 + 2^-50 |mean|,
+  // ulp the float spacing at the mean, c being a member of the cluster (|c - mean| <= 2 here):
+  // the correctly rounded mean, unless the mean lies within about 1e-13 (relative) of a midpoint
+  // between two floats.
+  constexpr Eigen::Index n = 10000000;
+  matrix<float> points(n, 2);
+  std::mt19937_64 engine(8);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const float u = static_cast<float>(engine() >> 40) * 0x1p-24f;  // uniform in [0, 1)
+    const float v = static_cast<float>(engine() >> 40) * 0x1p-24f;
+    points(i, 0) = 1000 + u;
+    points(i, 1) = -777 - 2 * v;
+  }
+
+  km::options opts;
+  opts.k = 1;
+  opts.init = km::init_method::first_k;
+  const auto r = km::kmeans<km::naive>(opts).fit(points);
+  REQUIRE(r.converged);
+  for (Eigen::Index j = 0; j < 2; ++j) {
+    INFO("column " << j);
+    // Multiples of 2^-14 below 2^34 in magnitude: long double's 64 bits add them exactly.
+    long double sum = 0;
+    float running = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      sum += points(i, j);
+      running += points(i, j);
+    }
+    const long double mean = sum / n;
+    const long double ulp = std::ldexp(1.0L, std::ilogb(mean) - 23);
+    const long double error = std::abs(static_cast<long double>(r.centers(0, j)) - mean);
+    INFO("mean " << static_cast<double>(mean) << ", centre " << r.centers(0, j) << ", error "
+                 << static_cast<double>(error / ulp) << " ulp");
+    REQUIRE(error <= ulp / 2 + 0x1p-50L * std::abs(mean));
+    // The data are hostile: a float running sum is far off.
+    CHECK(std::abs(running / n - mean) > 100 * ulp);
   }
 }
