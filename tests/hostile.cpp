@@ -149,6 +149,11 @@ std::vector<extreme_case<Scalar>> extreme_cases() {
       cases.push_back(
           {"20 identical points at " + text(value), identical(20, 3, value), too_large});
     }
+    matrix<double> one_column = blobs<double>(20, 3, 2, 1.0, 32);
+    one_column.col(2).setConstant(-1e307);
+    cases.push_back({"column 2 constant at -1e307", one_column,
+                     "values are too large: column 2 holds -9.9999999999999999e+306: sums of up to "
+                     "n = 20 such values would overflow"});
     cases.push_back({"one point at DBL_MAX / 64", identical(1, 3, DBL_MAX / 64), ""});
     cases.push_back({"one point at DBL_MAX / 32", identical(1, 3, DBL_MAX / 32), too_large});
     // Spread: squared distances (and n of them summed) must stay below DBL_MAX / 16.

@@ -147,8 +147,8 @@ bounding_box check_range(const points_view<Scalar>& points,
   }
   if (!(std::abs(extreme(largest)) * 4 * static_cast<double>(points.rows()) <= sum_limit)) {
     throw invalid_input("values are too large: column " + to_text(largest) + " holds " +
-                        to_text(extreme(largest)) + ", so sums over the " + to_text(points.rows()) +
-                        " points would overflow; rescale the data");
+                        to_text(extreme(largest)) + ": sums of up to n = " +
+                        to_text(points.rows()) + " such values would overflow; rescale the data");
   }
   return box;
 }
