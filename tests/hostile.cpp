@@ -447,3 +447,17 @@ TEST_CASE("float centres are the mean of ten million points to half an ulp", "[h
     CHECK(std::abs(running / n - mean) > 100 * ulp);
   }
 }
+
+TEMPLATE_TEST_CASE("columns of wildly different scales", "[hostile]", float, double) {
+  // One column near the spread limit, one in the subnormal range, one ordinary.
+  const bool is_float = std::is_same_v<TestType, float>;
+  matrix<TestType> points = blobs<TestType>(400, 3, 5, 1.0, 9);
+  points.col(0) *= is_float ? TestType(1e17) : TestType(1e150);
+  points.col(1) *= is_float ? TestType(1e-40) : TestType(1e-310);
+  for (const int k : {2, 5, 12}) {
+    for (const auto init : every_init) {
+      INFO("k = " << k << ", init " << static_cast<int>(init));
+      require_centres_within_members(points, fit_every_strategy(points, settings(k, init)));
+    }
+  }
+}
