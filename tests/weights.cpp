@@ -324,6 +324,16 @@ TEST_CASE("bad weights are rejected with a clear message", "[weights][bad_input]
   w[3] = w[9] = 1;
   rejects(w, "k = 3 is more than the 2 points of positive weight");
   rejects(Eigen::VectorXd::Constant(20, 1e306), "so weighted sums of the points would overflow");
+  // One huge weight among tiny ones: the total is fine, the grids sized from the largest are not.
+  Eigen::VectorXd lopsided = Eigen::VectorXd::Constant(20, 1e-300);
+  lopsided[3] = 1e305;
+  rejects(lopsided, "(the largest is 9.9999999999999994e+304)");
+  lopsided[3] = 1e300;  // well within range: a correct, finite fit
+  opts.k = 1;
+  const auto fit = km::kmeans<>(opts).fit(points, km::weights(lopsided));
+  REQUIRE(fit.centers.allFinite());
+  REQUIRE(std::isfinite(fit.inertia));
+  REQUIRE(fit.centers.row(0).isApprox(points.row(3), 1e-12));
   // Checked with the given centres too, after them.
   const matrix<double> initial = points.topRows(3);
   require_invalid_input(

@@ -52,18 +52,22 @@ point_weights<Scalar> check_weights(const sample_weights<Scalar>& weights, Eigen
     throw invalid_input("k = " + to_text(k) + " is more than the " + to_text(positive) +
                         " points of positive weight");
   }
-  // Weighted sums of coordinates and of squared distances grow with the total weight; the same
-  // headroom as check_range's.
+  // Weighted sums of coordinates and of squared distances grow with the total weight, and their
+  // exact grids are sized from the largest weight times n terms (8n for the update's products
+  // and their errors, 1.01 for rounding): all must stay below check_range's limit.
   double farthest = 0, diagonal = 0;
   for (Eigen::Index j = 0; j < box.lo.size(); ++j) {
     farthest = std::max({farthest, std::abs(box.lo[j]), std::abs(box.hi[j])});
     diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
   }
   const double sum_limit = std::numeric_limits<double>::max() / 16;
+  const double grid_reach = 1.01 * out.largest * 8 * static_cast<double>(n);
   if (!(total <= sum_limit) || !(total * farthest <= sum_limit) ||
-      !(total * diagonal <= sum_limit)) {
-    throw invalid_input("weights: they sum to " + to_text(total) +
-                        ", so weighted sums of the points would overflow; rescale the weights");
+      !(total * diagonal <= sum_limit) || !(grid_reach <= sum_limit) ||
+      !(grid_reach * farthest <= sum_limit) || !(grid_reach * diagonal * 1.01 <= sum_limit)) {
+    throw invalid_input("weights: they sum to " + to_text(total) + " (the largest is " +
+                        to_text(out.largest) +
+                        "), so weighted sums of the points would overflow; rescale the weights");
   }
   return out;
 }
