@@ -266,8 +266,11 @@ class mini_batch_kmeans {
         const double total = seen[c] + added[c];
         for (Eigen::Index j = 0; j < d; ++j) {
           const double centre = static_cast<double>(centres(c, j));
-          const Scalar moved =
-              static_cast<Scalar>(centre + (sums(c, j) - added[c] * centre) / total);
+          // A mean stays within the points' range; rounding must not push it out, where a
+          // squared distance to data near the overflow limit could become infinite (identical
+          // points then keep their centre exactly).
+          const Scalar moved = static_cast<Scalar>(
+              std::clamp(centre + (sums(c, j) - added[c] * centre) / total, box.lo[j], box.hi[j]));
           const double gap = static_cast<double>(moved) - centre;
           shift += gap * gap;
           centres(c, j) = moved;

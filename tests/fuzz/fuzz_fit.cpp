@@ -10,11 +10,16 @@
 //   the lowest index), k x d finite centres, finite inertia >= 0, 1 <= iterations <=
 //   max_iterations, one report per pass when a callback listens, and a stop one pass after the
 //   callback asks for it.
+// - predict(points, centres) gives the fit's labels on every strategy, and transform's nearest
+//   centre agrees with them;
+// - km::mini_batch_kmeans (approximate) either rejects the input like the exact fit or returns
+//   labels in range, finite centres and inertia, the same bits on every thread count.
 // Any other exception escapes the target, which aborts too.
 //
 // Input layout (reading past the end gives zero bytes, so every prefix of an input is an input):
 //   byte 0      flags: 1 float (else double), 2 initial centres given, 4 on_iteration records
-//               every pass, 8 ... and asks to stop after pass `stop`, 16 wide rows (d >= 9)
+//               every pass, 8 ... and asks to stop after pass `stop`, 16 wide rows (d >= 9),
+//               32 sample weights, 64 n_init, 128 a mini-batch fit too
 //   byte 1      n = 1 + b % 64
 //   byte 2      d = 1 + b % 8, or when wide one of 9, 16, 33, 130 (130: the long distance form)
 //   byte 3      k = b % (n + 2): 0 and n + 1 are out of range
@@ -26,6 +31,7 @@
 //   then n rows: a byte c < 32 (from the second row on) repeats row c % i, else d values follow
 //   then, with initial centres: a shape byte s (s % 10: 7 k + 1 rows, 8 k - 1 rows, 9 d + 1
 //   columns, else k x d) and their rows: c < 32 copies point c % n where widths match, else values
+//   then, with weights, n values; with n_init, a byte b: n_init = b % 4 (0 is out of range)
 // A value is a byte c and sometimes more bytes: c < 128 the integer (c >> 1), negative when c is
 // odd; c < 192 one of 24 specials, index (c - 128) % 24; c < 224 1e8 + (next byte) / 16; else
 // the raw bits of the next 4 (float) or 8 (double) bytes.
@@ -126,6 +132,9 @@ struct problem {
   matrix<Scalar> points;
   matrix<Scalar> initial;
   bool has_initial = false;
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> weights;
+  bool has_weights = false;
+  bool mini_batch = false;
   bool trace = false;
   int stop = 0;  ///< the pass after which the callback asks to stop; 0: never
   km::options opts;
@@ -185,10 +194,19 @@ problem<Scalar> decode(std::uint8_t flags, byte_reader& in) {
         p.initial(i, j) = value<Scalar>(in);
     }
   }
+  p.has_weights = (flags & 32) != 0;
+  if (p.has_weights) {
+    p.weights.resize(n);
+    for (Eigen::Index i = 0; i < n; ++i)
+      p.weights[i] = value<Scalar>(in);
+  }
+  if (flags & 64) p.opts.n_init = in.byte() % 4;
+  p.mini_batch = (flags & 128) != 0;
   return p;
 }
 
 struct pass {
+  int run;
   int iteration;
   Eigen::Index labels_changed;
   double inertia;
@@ -211,17 +229,34 @@ outcome<Scalar> run(const problem<Scalar>& p, int threads) {
   opts.threads = threads;
   if (p.trace) {
     opts.on_iteration = [&out, &p](const km::iteration_report& report) {
-      out.passes.push_back({report.iteration, report.labels_changed, report.inertia,
+      out.passes.push_back({report.run, report.iteration, report.labels_changed, report.inertia,
                             report.centre_shift, report.last});
       return report.iteration != p.stop;
     };
   }
   const km::kmeans<Strategy> model(opts);
   try {
-    out.fit = p.has_initial ? model.fit(p.points, p.initial) : model.fit(p.points);
+    if (p.has_weights) {
+      out.fit = p.has_initial ? model.fit(p.points, km::weights(p.weights), p.initial)
+                              : model.fit(p.points, km::weights(p.weights));
+    } else {
+      out.fit = p.has_initial ? model.fit(p.points, p.initial) : model.fit(p.points);
+    }
   } catch (const km::invalid_input& error) {
     out.rejected = true;
     out.message = error.what();
+    return out;
+  }
+  // The fitted centres label the points again, the same way.
+  const Eigen::VectorXi again = model.predict(p.points, out.fit.centers);
+  require((again.array() == out.fit.labels.array()).all(), "predict gives the fit's labels");
+  const matrix<Scalar> distances = model.transform(p.points, out.fit.centers);
+  for (Eigen::Index i = 0; i < distances.rows(); ++i) {
+    Eigen::Index nearest = 0;
+    distances.row(i).minCoeff(&nearest);
+    require(
+        distances.row(i).allFinite() && distances(i, nearest) == distances(i, out.fit.labels[i]),
+        "transform's nearest centre is the label's distance");
   }
   return out;
 }
@@ -253,7 +288,7 @@ void require_same(const outcome<Scalar>& expected, const outcome<Scalar>& actual
   for (std::size_t i = 0; i < expected.passes.size(); ++i) {
     const pass& x = actual.passes[i];
     const pass& y = expected.passes[i];
-    require(x.iteration == y.iteration && x.labels_changed == y.labels_changed &&
+    require(x.run == y.run && x.iteration == y.iteration && x.labels_changed == y.labels_changed &&
                 same_bits(x.inertia, y.inertia) && same_bits(x.centre_shift, y.centre_shift) &&
                 x.last == y.last,
             "same per-pass reports as naive, bit for bit");
@@ -272,10 +307,15 @@ int expected_rejection(const problem<Scalar>& p) {
   const km::options& o = p.opts;
   const Eigen::Index n = p.points.rows(), d = p.points.cols();
   const bool bad_shape = p.has_initial && (p.initial.rows() != o.k || p.initial.cols() != d);
-  if (o.k < 1 || o.k > n || o.max_iterations < 1 || !(o.tolerance >= 0) ||
+  if (o.k < 1 || o.k > n || o.max_iterations < 1 || o.n_init < 1 || !(o.tolerance >= 0) ||
       !std::isfinite(o.tolerance) || !all_finite(p.points) || bad_shape ||
       (p.has_initial && !all_finite(p.initial))) {
     return +1;
+  }
+  if (p.has_weights) {
+    const auto& w = p.weights.array();
+    if (!(w >= 0).all() || !w.isFinite().all() || (w > 0).count() < o.k) return +1;
+    if (!(w <= Scalar(1e9)).all()) return 0;  // large weights: the overflow checks decide
   }
   // Within +-1e9 the squared diagonal of up to 130 columns is far below float's range.
   const auto modest = [](const matrix<Scalar>& values) {
@@ -312,13 +352,68 @@ void check_promises(const problem<Scalar>& p, const outcome<Scalar>& o) {
     }
   }
   if (p.trace) {
-    require(o.passes.size() == static_cast<std::size_t>(r.iterations), "one report per pass");
+    // Runs (options.n_init) report one after another, each counting its passes from 1 and
+    // marking its last; the result is one of them.
+    bool result_run_seen = false;
+    int run = 0, passes = 0;
     for (std::size_t i = 0; i < o.passes.size(); ++i) {
-      require(o.passes[i].iteration == static_cast<int>(i) + 1, "reports count passes from 1");
-      require(o.passes[i].last == (i + 1 == o.passes.size()), "only the last report is last");
+      require(o.passes[i].run == run, "runs report in order");
+      require(o.passes[i].iteration == ++passes, "reports count a run's passes from 1");
+      const bool run_ends = i + 1 == o.passes.size() || o.passes[i + 1].run != run;
+      require(o.passes[i].last == run_ends, "only a run's last report is last");
+      if (run_ends) {
+        if (p.stop > 0) require(passes <= p.stop + 1, "a run stops one pass after asked to");
+        result_run_seen |= passes == r.iterations;
+        ++run;
+        passes = 0;
+      }
     }
-    if (p.stop > 0) require(r.iterations <= p.stop + 1, "a fit stops one pass after asked to");
+    require(run == (p.has_initial ? 1 : p.opts.n_init), "n_init runs, one from given centres");
+    require(result_run_seen, "the result's passes are those of one run");
   }
+}
+
+template <typename Scalar>
+km::result<Scalar> mini_batch_fit(const problem<Scalar>& p, int threads) {
+  km::mini_batch_options opts;
+  opts.k = p.opts.k;
+  opts.init = p.opts.init;
+  opts.seed = p.opts.seed;
+  opts.batch_size = 1 + p.opts.max_iterations;
+  opts.max_steps = 1 + p.opts.max_iterations;
+  opts.threads = threads;
+  const km::mini_batch_kmeans model(opts);
+  if (p.has_weights) {
+    return p.has_initial ? model.fit(p.points, km::weights(p.weights), p.initial)
+                         : model.fit(p.points, km::weights(p.weights));
+  }
+  return p.has_initial ? model.fit(p.points, p.initial) : model.fit(p.points);
+}
+
+/// Mini-batch is approximate: no equality with naive, but the same input checks (tolerance and
+/// max_iterations aside, which it does not take), valid results, and the same bits on every
+/// thread count.
+template <typename Scalar>
+void check_mini_batch(const problem<Scalar>& p) {
+  km::result<Scalar> one;
+  try {
+    one = mini_batch_fit(p, 1);
+  } catch (const km::invalid_input&) {
+    const int expected = expected_rejection(p);
+    require(expected >= 0 || p.opts.max_iterations < 1 || p.opts.n_init < 1 ||
+                !(p.opts.tolerance >= 0) || !std::isfinite(p.opts.tolerance),
+            "mini-batch rejects only what the exact fit would");
+    return;
+  }
+  require(one.labels.size() == p.points.rows(), "mini-batch: one label per point");
+  require((one.labels.array() >= 0).all() && (one.labels.array() < p.opts.k).all(),
+          "mini-batch: labels in [0, k)");
+  require(all_finite(one.centers) && std::isfinite(one.inertia) && one.inertia >= 0,
+          "mini-batch: finite centres and inertia");
+  const km::result<Scalar> many = mini_batch_fit(p, p.opts.threads);
+  require((many.labels.array() == one.labels.array()).all() && many.centers == one.centers &&
+              same_bits(many.inertia, one.inertia) && many.iterations == one.iterations,
+          "mini-batch: the same bits on every thread count");
 }
 
 template <typename Scalar>
@@ -333,6 +428,7 @@ void check(std::uint8_t flags, byte_reader& in) {
   require_same(reference, run<km::hamerly>(p, threads));
   require_same(reference, run<km::elkan>(p, threads));
   require_same(reference, run<km::automatic>(p, threads));
+  if (p.mini_batch) check_mini_batch(p);
 }
 
 }  // namespace
