@@ -146,17 +146,7 @@ class mini_batch_kmeans {
     detail::bounding_box box = detail::check_range<Scalar>(view, nullptr, team);
     row_matrix<Scalar> centres;
     if (initial != nullptr) {
-      if (initial->rows() != options_.k || initial->cols() != view.cols()) {
-        throw invalid_input("initial centres must be k x d = " + detail::to_text(options_.k) +
-                            " x " + detail::to_text(view.cols()) + ", got " +
-                            detail::to_text(initial->rows()) + " x " +
-                            detail::to_text(initial->cols()));
-      }
-      centres = *initial;
-      const detail::points_view<Scalar> given(centres.data(), centres.rows(), centres.cols(),
-                                              Eigen::OuterStride<>(centres.cols()));
-      detail::check_finite(given, "initial centres", team);
-      box = detail::check_range(view, &given, team);
+      centres = detail::check_initial_centres(view, *initial, options_.k, box, team);
     }
     const detail::point_weights<Scalar> point_weights =
         weights == nullptr ? detail::point_weights<Scalar>{}

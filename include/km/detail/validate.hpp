@@ -153,4 +153,23 @@ bounding_box check_range(const points_view<Scalar>& points,
   return box;
 }
 
+/// Initial centres given to a fit: k x d and finite, or km::invalid_input. Returns their
+/// row-major copy and widens `box` to cover them (with check_range's overflow check).
+template <typename Scalar, typename CentresDerived>
+row_matrix<Scalar> check_initial_centres(const points_view<Scalar>& points,
+                                         const Eigen::MatrixBase<CentresDerived>& initial, int k,
+                                         bounding_box& box, thread_team& team) {
+  if (initial.rows() != k || initial.cols() != points.cols()) {
+    throw invalid_input("initial centres must be k x d = " + to_text(k) + " x " +
+                        to_text(points.cols()) + ", got " + to_text(initial.rows()) + " x " +
+                        to_text(initial.cols()));
+  }
+  row_matrix<Scalar> centres = initial;
+  const points_view<Scalar> view(centres.data(), centres.rows(), centres.cols(),
+                                 Eigen::OuterStride<>(centres.cols()));
+  check_finite(view, "initial centres", team);
+  box = check_range(points, &view, team);
+  return centres;
+}
+
 }  // namespace km::detail
