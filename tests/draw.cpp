@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <km/detail/collective.hpp>
 #include <km/detail/draw.hpp>
 
 namespace {
@@ -40,10 +41,11 @@ TEST_CASE("proportional draws follow the exact prefix rule, across chunks", "[dr
   for (const int threads : {1, 3}) {
     km::detail::thread_team team(threads);
     km::detail::proportional_draw draw(grid, static_cast<Eigen::Index>(terms.size()));
-    const double total = draw.measure(term, team);
+    const km::detail::solo one(static_cast<Eigen::Index>(terms.size()));
+    const double total = draw.measure(term, team, one);
     km::detail::rng random(11), replay(11);
     for (int t = 0; t < 400; ++t) {
-      const Eigen::Index drawn = draw(term, random);
+      const Eigen::Index drawn = draw(term, random, one);
       REQUIRE(drawn == reference_draw(terms, grid, replay.unit() * total));
       REQUIRE(terms[static_cast<std::size_t>(drawn)] > 0);
     }
@@ -57,14 +59,15 @@ TEST_CASE("proportional draws come out in proportion to the terms", "[draw]") {
   const km::detail::exact_grid grid(3, static_cast<double>(terms.size()));
   km::detail::thread_team team(1);
   km::detail::proportional_draw draw(grid, static_cast<Eigen::Index>(terms.size()));
-  REQUIRE(draw.measure([&](Eigen::Index i) { return terms[static_cast<std::size_t>(i)]; }, team) ==
-          15000.0);
+  const km::detail::solo one(static_cast<Eigen::Index>(terms.size()));
+  REQUIRE(draw.measure([&](Eigen::Index i) { return terms[static_cast<std::size_t>(i)]; }, team,
+                       one) == 15000.0);
   std::array<int, 4> counts{};
   km::detail::rng random(3);
   const int draws = 60000;
   for (int t = 0; t < draws; ++t) {
     ++counts[static_cast<std::size_t>(
-        draw([&](Eigen::Index i) { return terms[static_cast<std::size_t>(i)]; }, random) % 4)];
+        draw([&](Eigen::Index i) { return terms[static_cast<std::size_t>(i)]; }, random, one) % 4)];
   }
   REQUIRE(counts[0] == 0);
   for (int value = 1; value < 4; ++value) {

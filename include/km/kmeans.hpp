@@ -17,11 +17,9 @@
 #include <Eigen/Core>
 
 #include "automatic.hpp"
-#include "detail/init.hpp"
 #include "detail/lloyd.hpp"
 #include "detail/point_weights.hpp"
 #include "detail/points.hpp"
-#include "detail/rng.hpp"
 #include "detail/validate.hpp"
 #include "elkan.hpp"
 #include "hamerly.hpp"
@@ -152,19 +150,9 @@ class kmeans {
         weights == nullptr ? detail::point_weights<Scalar>{}
                            : detail::check_weights(*weights, view.rows(), options_.k, box);
 
-    const int runs = initial != nullptr ? 1 : options_.n_init;
-    result<Scalar> best;
-    for (int run = 0; run < runs; ++run) {
-      row_matrix<Scalar> centres =
-          initial != nullptr
-              ? std::move(given)
-              : detail::initial_centres(view, point_weights, options_,
-                                        detail::run_seed(options_.seed, run), box, team);
-      result<Scalar> fitted = detail::lloyd<Strategy>(view, point_weights, std::move(centres), box,
-                                                      options_, run, team);
-      if (run == 0 || fitted.inertia < best.inertia) best = std::move(fitted);
-    }
-    return best;
+    return detail::best_of_runs<Strategy>(view, point_weights,
+                                          initial != nullptr ? &given : nullptr, box, options_,
+                                          team, detail::solo(view.rows()));
   }
 
   template <typename Scalar>
@@ -192,8 +180,7 @@ class kmeans {
         throw invalid_input("the points have " + detail::to_text(points.cols()) +
                             " columns but the centres " + detail::to_text(centres.cols()));
       }
-      const detail::points_view<Scalar> centres_view(centres.data(), centres.rows(), centres.cols(),
-                                                     Eigen::OuterStride<>(centres.cols()));
+      const detail::points_view<Scalar> centres_view = detail::view_of_rows(centres);
       detail::check_finite(centres_view, "centres", team);
       if (points.rows() == 0) return;
       detail::check_finite(points, "points", team);

@@ -27,6 +27,7 @@
 #include <Eigen/Core>
 
 #include "automatic.hpp"
+#include "detail/collective.hpp"
 #include "detail/init.hpp"
 #include "detail/parallel.hpp"
 #include "detail/point_weights.hpp"
@@ -201,7 +202,7 @@ class mini_batch_kmeans {
     opts.init = options_.init;
     const detail::bounding_box box = detail::check_range<Scalar>(sample_view, nullptr, team);
     return detail::initial_centres(sample_view, sampled, opts, detail::run_seed(options_.seed, 1),
-                                   box, team);
+                                   box, team, detail::solo(m));
   }
 
   template <typename Scalar>
@@ -292,8 +293,8 @@ class mini_batch_kmeans {
     automatic::assigner<Scalar> assign(points, team);
     assign(centres, out.labels);
     out.distance_computations += assign.distance_computations();
-    out.inertia =
-        static_cast<Scalar>(detail::inertia(points, out.labels, centres, box, team, weights));
+    out.inertia = static_cast<Scalar>(detail::inertia(points, out.labels, centres, box, team,
+                                                      weights, detail::solo(points.rows())));
     out.centers = std::move(centres);
     return out;
   }

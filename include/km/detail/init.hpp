@@ -6,10 +6,12 @@
 #include <cmath>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "../options.hpp"
+#include "collective.hpp"
 #include "distance.hpp"
 #include "draw.hpp"
 #include "exact_sum.hpp"
@@ -42,28 +44,34 @@ inline std::vector<Eigen::Index> distinct_indices(Eigen::Index n, int k, rng& ra
 
 /// Draws by weight, with weights that drop to 0 as their points are taken. A taken point stays in
 /// the sums until refresh(), so a caller rejects it instead of paying an O(n) refresh per draw.
-template <typename Scalar>
+/// Indices are global (collective.hpp); this process holds the weights of its own rows.
+template <typename Scalar, typename Collective>
 class weighted_draw {
  public:
-  weighted_draw(const point_weights<Scalar>& weights, Eigen::Index n, thread_team& team)
+  weighted_draw(const point_weights<Scalar>& weights, Eigen::Index n, thread_team& team,
+                const Collective& processes)
       : weights_(static_cast<std::size_t>(n)),
-        draw_(exact_grid(weights.largest, static_cast<double>(n)), n),
-        team_(team) {
+        draw_(exact_grid(weights.largest, static_cast<double>(processes.total())), n),
+        team_(team),
+        processes_(processes) {
     for (Eigen::Index i = 0; i < n; ++i)
       weights_[static_cast<std::size_t>(i)] = weights[i];
     refresh();
   }
 
-  Eigen::Index operator()(rng& random) const { return draw_(term(), random); }
+  Eigen::Index operator()(rng& random) const { return draw_(term(), random, processes_); }
 
-  void remove(Eigen::Index i) { removed_.push_back(i); }
+  void remove(Eigen::Index global) {
+    const Eigen::Index local = global - processes_.offset();
+    if (local >= 0 && local < static_cast<Eigen::Index>(weights_.size())) removed_.push_back(local);
+  }
 
   /// Drops the removed points from the sums.
   void refresh() {
     for (const Eigen::Index i : removed_)
       weights_[static_cast<std::size_t>(i)] = 0;
     removed_.clear();
-    draw_.measure(term(), team_);
+    draw_.measure(term(), team_, processes_);
   }
 
  private:
@@ -75,27 +83,29 @@ class weighted_draw {
   std::vector<Eigen::Index> removed_;
   proportional_draw draw_;
   thread_team& team_;
+  const Collective& processes_;
 };
 
-/// k distinct row indices drawn one after another with probability proportional to the weights
-/// of the points not yet drawn (at least k of them are positive). A draw that hits a point
-/// already taken is repeated; after a run of such misses the sums are rebuilt without the points
-/// taken, which ends the misses.
-template <typename Scalar>
+/// k distinct global row indices drawn one after another with probability proportional to the
+/// weights of the points not yet drawn (at least k of them are positive). A draw that hits a
+/// point already taken is repeated; after a run of such misses the sums are rebuilt without the
+/// points taken, which ends the misses.
+template <typename Scalar, typename Collective>
 std::vector<Eigen::Index> weighted_distinct_indices(const point_weights<Scalar>& weights,
                                                     Eigen::Index n, int k, rng& random,
-                                                    thread_team& team) {
-  weighted_draw<Scalar> draw(weights, n, team);
-  std::vector<bool> taken(static_cast<std::size_t>(n), false);
+                                                    thread_team& team,
+                                                    const Collective& processes) {
+  weighted_draw<Scalar, Collective> draw(weights, n, team, processes);
+  std::unordered_set<Eigen::Index> taken;
   std::vector<Eigen::Index> chosen;
   chosen.reserve(static_cast<std::size_t>(k));
   while (static_cast<int>(chosen.size()) < k) {
     Eigen::Index pick = draw(random);
-    for (int misses = 1; taken[static_cast<std::size_t>(pick)]; ++misses) {
+    for (int misses = 1; taken.count(pick) != 0; ++misses) {
       if (misses % 16 == 0) draw.refresh();
       pick = draw(random);
     }
-    taken[static_cast<std::size_t>(pick)] = true;
+    taken.insert(pick);
     draw.remove(pick);
     chosen.push_back(pick);
   }
@@ -114,12 +124,13 @@ std::vector<Eigen::Index> weighted_distinct_indices(const point_weights<Scalar>&
 /// The distances to each candidate are computed in chunks on the team's threads; the potentials
 /// and the draws use exact prefix sums (proportional_draw), so no choice depends on the thread
 /// count, or on how the points are split among processes.
-template <typename Scalar>
+template <typename Scalar, typename Collective>
 void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Scalar>& weights,
                       int k, rng& random, const bounding_box& box, thread_team& team,
-                      row_matrix<Scalar>& centres) {
+                      const Collective& processes, row_matrix<Scalar>& centres) {
   const Eigen::Index n = points.rows();
   const Eigen::Index d = points.cols();
+  const Eigen::Index total = processes.total();
   const int trials = 2 + static_cast<int>(std::floor(std::log(static_cast<double>(k))));
   const auto point = [&](Eigen::Index i) { return points.row(i).data(); };
 
@@ -132,7 +143,7 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
   double diagonal = 0;
   for (Eigen::Index j = 0; j < d; ++j)
     diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
-  const exact_grid grid(diagonal * 1.01 * weights.largest, static_cast<double>(n));
+  const exact_grid grid(diagonal * 1.01 * weights.largest, static_cast<double>(total));
   const auto cost = [&](Eigen::Index i, Scalar distance) {
     return weights.given() ? weights[i] * static_cast<double>(distance)
                            : static_cast<double>(distance);
@@ -144,84 +155,98 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
   };
   // A point drawn by weight alone. Unweighted, this is the same draw as with every weight 1
   // (the first prefix sum above unit() * n), so weights of 1 give the unweighted fit.
-  std::optional<weighted_draw<Scalar>> by_weight;
-  if (weights.given()) by_weight.emplace(weights, n, team);
+  std::optional<weighted_draw<Scalar, Collective>> by_weight;
+  if (weights.given()) by_weight.emplace(weights, n, team, processes);
   const auto any_point = [&] {
     if (by_weight) return (*by_weight)(random);
-    const double target = random.unit() * static_cast<double>(n);
-    return std::min(static_cast<Eigen::Index>(target), n - 1);
+    const double target = random.unit() * static_cast<double>(total);
+    return std::min(static_cast<Eigen::Index>(target), total - 1);
+  };
+  // The point at a global index, on every process.
+  const auto fetch = [&](Eigen::Index global) {
+    return rows_at(processes, points, std::vector<Eigen::Index>{global});
   };
 
-  const Eigen::Index first = any_point();
-  centres.row(0) = points.row(first);
+  row_matrix<Scalar> chosen = fetch(any_point());
+  centres.row(0) = chosen;
   // Draws for the next centre: in proportion to the cost of each point's closest centre so far.
   proportional_draw draw(grid, n), candidate_draw(grid, n), draw_for_best(grid, n);
   double potential = draw.measure(
       [&](Eigen::Index i) {
         const std::size_t s = static_cast<std::size_t>(i);
-        closest[s] = squared_distance(point(i), point(first), d);
+        closest[s] = squared_distance(point(i), chosen.data(), d);
         return cost(i, closest[s]);
       },
-      team);
+      team, processes);
 
   for (int c = 1; c < k; ++c) {
     double best_potential = 0;
-    Eigen::Index best = -1;
+    row_matrix<Scalar> best;
     for (int trial = 0; trial < trials; ++trial) {
-      const Eigen::Index candidate = potential > 0 ? draw(cost_of(closest), random) : any_point();
+      const row_matrix<Scalar> candidate =
+          fetch(potential > 0 ? draw(cost_of(closest), random, processes) : any_point());
       // The potential with the candidate, summed as the draws for the next centre need it.
       const double candidate_potential = candidate_draw.measure(
           [&](Eigen::Index i) {
             const std::size_t s = static_cast<std::size_t>(i);
             with_candidate[s] =
-                std::min(closest[s], squared_distance(point(i), point(candidate), d));
+                std::min(closest[s], squared_distance(point(i), candidate.data(), d));
             return cost(i, with_candidate[s]);
           },
-          team);
-      if (best < 0 || candidate_potential < best_potential) {
+          team, processes);
+      if (best.size() == 0 || candidate_potential < best_potential) {
         best = candidate;
         best_potential = candidate_potential;
         best_with_candidate.swap(with_candidate);
         std::swap(draw_for_best, candidate_draw);
       }
     }
-    centres.row(c) = points.row(best);
+    centres.row(c) = best;
     closest.swap(best_with_candidate);
     std::swap(draw, draw_for_best);
     potential = best_potential;
   }
 }
 
-/// The initial centres for `opts`, k x d.
-template <typename Scalar>
+/// The first k points of positive weight (all points weigh 1 without weights), in global order.
+template <typename Scalar, typename Collective>
+row_matrix<Scalar> first_k_centres(const points_view<Scalar>& points,
+                                   const point_weights<Scalar>& weights, int k,
+                                   const Collective& processes) {
+  // The points of positive weight on the processes before this one decide the first slot here
+  // (counts below 2^53 sum exactly in double).
+  double before = 0;
+  for (Eigen::Index i = 0; i < points.rows(); ++i)
+    before += weights[i] > 0;
+  processes.exclusive_sum(&before, 1);
+  std::vector<row_pick> mine;
+  int slot = static_cast<int>(std::min<double>(before, k));
+  for (Eigen::Index i = 0; i < points.rows() && slot < k; ++i) {
+    if (weights[i] > 0) mine.push_back({slot++, i});
+  }
+  return processes.assemble(points, mine, k);
+}
+
+/// The initial centres for `opts`, k x d, on every process.
+template <typename Scalar, typename Collective>
 row_matrix<Scalar> initial_centres(const points_view<Scalar>& points,
                                    const point_weights<Scalar>& weights, const options& opts,
-                                   std::uint64_t seed, const bounding_box& box, thread_team& team) {
-  row_matrix<Scalar> centres(opts.k, points.cols());
+                                   std::uint64_t seed, const bounding_box& box, thread_team& team,
+                                   const Collective& processes) {
   rng random(seed);
   switch (opts.init) {
-    case init_method::first_k: {
-      // The first k points of positive weight (all points weigh 1 without weights).
-      Eigen::Index row = 0;
-      for (int c = 0; c < opts.k; ++c, ++row) {
-        while (weights[row] == 0)
-          ++row;
-        centres.row(c) = points.row(row);
-      }
-      break;
-    }
-    case init_method::random: {
-      const auto rows =
-          weights.given() ? weighted_distinct_indices(weights, points.rows(), opts.k, random, team)
-                          : distinct_indices(points.rows(), opts.k, random);
-      for (int c = 0; c < opts.k; ++c)
-        centres.row(c) = points.row(rows[static_cast<std::size_t>(c)]);
-      break;
-    }
+    case init_method::first_k:
+      return first_k_centres(points, weights, opts.k, processes);
+    case init_method::random:
+      return rows_at(processes, points,
+                     weights.given() ? weighted_distinct_indices(weights, points.rows(), opts.k,
+                                                                 random, team, processes)
+                                     : distinct_indices(processes.total(), opts.k, random));
     case init_method::kmeans_plus_plus:
-      kmeans_plus_plus(points, weights, opts.k, random, box, team, centres);
       break;
   }
+  row_matrix<Scalar> centres(opts.k, points.cols());
+  kmeans_plus_plus(points, weights, opts.k, random, box, team, processes, centres);
   return centres;
 }
 

@@ -3,10 +3,13 @@
 // empty clusters, inertia, stopping) lives here once.
 #pragma once
 
+#include <optional>
 #include <utility>
 
 #include "../options.hpp"
 #include "../result.hpp"
+#include "collective.hpp"
+#include "init.hpp"
 #include "parallel.hpp"
 #include "point_weights.hpp"
 #include "points.hpp"
@@ -23,14 +26,20 @@ namespace km::detail {
 /// returns how many labels it changed. Labels start at -1, so the first pass changes all of them.
 /// `std::uint64_t distance_computations() const` reports the distances evaluated so far.
 ///
-/// `run` numbers the fit's runs (options::n_init) for the reports.
-template <typename Strategy, typename Scalar>
+/// `run` numbers the fit's runs (options::n_init) for the reports. Across processes
+/// (collective.hpp) each assigns its own points; the labels returned are those of this process's
+/// points, everything else is the same on every process.
+template <typename Strategy, typename Scalar, typename Collective>
 result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scalar>& weights,
                      row_matrix<Scalar> centres, const bounding_box& box, const options& opts,
-                     int run, thread_team& team) {
+                     int run, thread_team& team, const Collective& processes) {
   const Eigen::Index n = points.rows();
-  typename Strategy::template assigner<Scalar> assign(points, team);
-  centre_update<Scalar> update(points, static_cast<int>(centres.rows()), box, weights);
+  using assigner = typename Strategy::template assigner<Scalar>;
+  // A process may hold no points; it then takes part in the sums only.
+  std::optional<assigner> assign;
+  if (n > 0) assign.emplace(points, team);
+  centre_update<Scalar, Collective> update(points, static_cast<int>(centres.rows()), box, weights,
+                                           processes);
   row_matrix<Scalar> next(centres.rows(), centres.cols());
 
   result<Scalar> out;
@@ -38,7 +47,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
   bool within_tolerance = false;
   bool stop_requested = false;
   for (;;) {
-    assign(centres, out.labels);
+    if (assign) (*assign)(centres, out.labels);
     // The sums follow the labels at once: how many points of positive weight moved decides
     // whether the fit goes on (all the points that moved, when unweighted).
     const Eigen::Index changed = update.follow(out.labels, team);
@@ -51,7 +60,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     report.last = last;
     report.run = run;
     if (last) {
-      report.inertia = inertia(points, out.labels, centres, box, team, weights);
+      report.inertia = inertia(points, out.labels, centres, box, team, weights, processes);
       out.inertia = static_cast<Scalar>(report.inertia);
       out.converged = changed == 0 || within_tolerance;
       if (opts.on_iteration) opts.on_iteration(report);
@@ -59,16 +68,38 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     }
     // Inertia costs a pass over the points; only a callback needs it before the end.
     if (opts.on_iteration)
-      report.inertia = inertia(points, out.labels, centres, box, team, weights);
+      report.inertia = inertia(points, out.labels, centres, box, team, weights, processes);
     update(centres, next);
     report.centre_shift = centre_shift(centres, next);
     std::swap(centres, next);
     within_tolerance = opts.tolerance > 0 && report.centre_shift <= opts.tolerance;
-    if (opts.on_iteration && !opts.on_iteration(report)) stop_requested = true;
+    // Processes stop together: when any one's callback asks to.
+    if (opts.on_iteration) stop_requested = processes.any(!opts.on_iteration(report));
   }
   out.centers = std::move(centres);
-  out.distance_computations = assign.distance_computations();
+  out.distance_computations = assign ? assign->distance_computations() : 0;
   return out;
+}
+
+/// The fit: options::n_init runs from the initial centres that opts.init picks (one run from
+/// `given` centres, when not null), the lowest inertia kept, the earliest run on a tie. Inputs
+/// are checked already; `box` bounds the points and any given centres.
+template <typename Strategy, typename Scalar, typename Collective>
+result<Scalar> best_of_runs(const points_view<Scalar>& points, const point_weights<Scalar>& weights,
+                            const row_matrix<Scalar>* given, const bounding_box& box,
+                            const options& opts, thread_team& team, const Collective& processes) {
+  const int runs = given != nullptr ? 1 : opts.n_init;
+  result<Scalar> best;
+  for (int run = 0; run < runs; ++run) {
+    row_matrix<Scalar> centres =
+        given != nullptr ? *given
+                         : initial_centres(points, weights, opts, run_seed(opts.seed, run), box,
+                                           team, processes);
+    result<Scalar> fitted =
+        lloyd<Strategy>(points, weights, std::move(centres), box, opts, run, team, processes);
+    if (run == 0 || fitted.inertia < best.inertia) best = std::move(fitted);
+  }
+  return best;
 }
 
 }  // namespace km::detail

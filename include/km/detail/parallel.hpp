@@ -203,11 +203,12 @@ Eigen::Index sum_over_chunks(thread_team& team, const chunks& work, Body&& body)
   return static_cast<Eigen::Index>(sums.total());
 }
 
-/// The sum of value(i) over i in [0, n), exact on `grid` (exact_sum.hpp) and rounded once:
-/// computed in chunks on the team, with the same bits for every thread count. value(i) is called
-/// once per i, from any thread.
+/// The sum of value(i) over i in [0, n), exact on `grid` (exact_sum.hpp), as the sums of its
+/// levels (round with rounded_sum): computed in chunks on the team, with the same bits for every
+/// thread count. value(i) is called once per i, from any thread.
 template <typename Value>
-double grid_sum(const exact_grid& grid, Eigen::Index n, thread_team& team, Value&& value) {
+std::array<double, exact_grid::levels> grid_level_sums(const exact_grid& grid, Eigen::Index n,
+                                                       thread_team& team, Value&& value) {
   using level_sums = std::array<double, exact_grid::levels>;
   const chunks work{n, 8192};
   std::vector<level_sums> partials(static_cast<std::size_t>(team.slots(work.count())));
@@ -224,7 +225,7 @@ double grid_sum(const exact_grid& grid, Eigen::Index n, thread_team& team, Value
     for (std::size_t l = 0; l < total.size(); ++l)
       total[l] += sums[l];
   }
-  return rounded_sum(total);
+  return total;
 }
 
 }  // namespace km::detail

@@ -22,4 +22,10 @@ points_view<Scalar> view_of(const points_ref<Scalar>& ref) {
                              Eigen::OuterStride<>(ref.outerStride()));
 }
 
+template <typename Scalar>
+points_view<Scalar> view_of_rows(const row_matrix<Scalar>& rows) {
+  return points_view<Scalar>(rows.data(), rows.rows(), rows.cols(),
+                             Eigen::OuterStride<>(rows.cols()));
+}
+
 }  // namespace km::detail

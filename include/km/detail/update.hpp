@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 #include <vector>
 
+#include "collective.hpp"
 #include "distance.hpp"
 #include "exact_sum.hpp"
 #include "parallel.hpp"
@@ -30,7 +32,10 @@ namespace km::detail {
 /// enters exactly, as its rounded value plus its rounding error (two_product; a product of two
 /// floats is exact in double already), and the weights are summed on a grid of their own, in one
 /// more column of the sums. A cluster whose members all weigh 0 is empty.
-template <typename Scalar>
+///
+/// Across processes (collective.hpp), each keeps the sums of its own points; the update adds
+/// them up, exactly, so the centres are those of one process holding every point.
+template <typename Scalar, typename Collective>
 class centre_update {
   static constexpr int levels = exact_grid::levels;
   using sum_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -38,10 +43,11 @@ class centre_update {
   static constexpr bool exact_products = sizeof(Scalar) * 2 <= sizeof(double);
 
  public:
-  /// `box` bounds every coordinate of the points (validate.hpp computes it).
+  /// `box` bounds every coordinate of the points of every process (validate.hpp computes it).
   centre_update(const points_view<Scalar>& points, int k, const bounding_box& box,
-                const point_weights<Scalar>& weights = {})
-      : points_(points),
+                const point_weights<Scalar>& weights, const Collective& processes)
+      : processes_(processes),
+        points_(points),
         weights_(weights),
         width_(points.cols() + (weights.given() ? 1 : 0)),
         sigmas_(levels, width_),
@@ -51,7 +57,7 @@ class centre_update {
     // Sums hold at most n members, but a point taken out and put back passes through the
     // intermediate totals too; 4n terms is a safe bound for the grids' headroom. A weighted
     // product of doubles enters as two terms, and 1% covers its rounding above the bound.
-    const double n = static_cast<double>(points.rows());
+    const double n = static_cast<double>(processes.total());
     const double terms = (weights.given() && !exact_products ? 8.0 : 4.0) * n;
     const double scale = weights.given() ? weights.largest * 1.01 : 1.0;
     const auto set_grid = [&](Eigen::Index column, const exact_grid& grid) {
@@ -65,11 +71,62 @@ class centre_update {
     counts_.setZero();
   }
 
-  /// Brings the sums up to date with `labels`: each point whose label differs from the last call
-  /// leaves its old cluster's sums (if any) and joins its new one's. Returns how many of those
-  /// points weigh something: a point of weight 0 moving changes no centre, so it must not keep a
-  /// fit going (weight 0 is the point left out).
+  /// Brings the sums up to date with `labels` (this process's): each point whose label differs
+  /// from the last call leaves its old cluster's sums (if any) and joins its new one's. Returns
+  /// how many of those points weigh something, on every process: a point of weight 0 moving
+  /// changes no centre, so it must not keep a fit going (weight 0 is the point left out).
   Eigen::Index follow(const Eigen::VectorXi& labels, thread_team& team) {
+    std::int64_t moved = follow_local(labels, team);
+    processes_.sum(&moved, 1);
+    return static_cast<Eigen::Index>(moved);
+  }
+
+  /// Writes the centres of the labels last followed into `next`; `centres` are the ones they were
+  /// assigned to.
+  ///
+  /// Empty-cluster rule: each empty cluster, in increasing index, takes as its centre the point
+  /// that adds most to the inertia (weight x canonical squared distance to its own centre), the
+  /// next empty cluster the next such point, ties to the lower point index. Only points at a
+  /// positive distance and of positive weight qualify; when none is left (every point sits on its
+  /// centre, as with fewer distinct points than k) an empty cluster keeps its centre. Labels are
+  /// not changed here; the next assignment pass moves the points.
+  void operator()(const row_matrix<Scalar>& centres, row_matrix<Scalar>& next) {
+    const Eigen::Index d = points_.cols();
+    const sum_matrix& sums = combined_sums();
+    const count_vector& counts = combined_counts();
+    std::vector<int> empty;
+    for (int c = 0; c < static_cast<int>(counts.size()); ++c) {
+      const Eigen::Index top = Eigen::Index{c} * levels;
+      const double total =
+          weights_.given() ? rounded_sum<levels>({sums(top, d), sums(top + 1, d), sums(top + 2, d)})
+                           : static_cast<double>(counts[c]);
+      if (total == 0) {
+        empty.push_back(c);
+        next.row(c) = centres.row(c);
+        continue;
+      }
+      for (Eigen::Index j = 0; j < d; ++j) {
+        const double centre = static_cast<double>(centres(c, j));
+        double product, product_error;
+        two_product(total, centre, product, product_error);
+        const double deviation = rounded_sum<levels + 2>(
+            {sums(top, j), sums(top + 1, j), sums(top + 2, j), -product, -product_error});
+        next(c, j) = static_cast<Scalar>(centre + deviation / total);
+      }
+    }
+    if (!empty.empty()) relocate(centres, empty, next);
+  }
+
+ private:
+  using count_vector = Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1>;
+
+  struct partial {
+    sum_matrix sums;
+    count_vector counts;
+  };
+
+  /// follow() on this process's points: how many of them of positive weight moved.
+  std::int64_t follow_local(const Eigen::VectorXi& labels, thread_team& team) {
     const chunks work{labels.size(), 16384};
     const int slots = team.slots(work.count());
     if (slots == 1) return follow(labels, 0, labels.size(), sums_, counts_, scratch_[0]);
@@ -97,51 +154,8 @@ class centre_update {
       sums_ += p.sums;
       counts_ += p.counts;
     }
-    return static_cast<Eigen::Index>(moved.total());
+    return static_cast<std::int64_t>(moved.total());
   }
-
-  /// Writes the centres of the labels last followed into `next`; `centres` are the ones they were
-  /// assigned to.
-  ///
-  /// Empty-cluster rule: each empty cluster, in increasing index, takes as its centre the point
-  /// that adds most to the inertia (weight x canonical squared distance to its own centre), the
-  /// next empty cluster the next such point, ties to the lower point index. Only points at a
-  /// positive distance and of positive weight qualify; when none is left (every point sits on its
-  /// centre, as with fewer distinct points than k) an empty cluster keeps its centre. Labels are
-  /// not changed here; the next assignment pass moves the points.
-  void operator()(const row_matrix<Scalar>& centres, row_matrix<Scalar>& next) const {
-    const Eigen::Index d = points_.cols();
-    std::vector<int> empty;
-    for (int c = 0; c < static_cast<int>(counts_.size()); ++c) {
-      const Eigen::Index top = Eigen::Index{c} * levels;
-      const double total =
-          weights_.given()
-              ? rounded_sum<levels>({sums_(top, d), sums_(top + 1, d), sums_(top + 2, d)})
-              : static_cast<double>(counts_[c]);
-      if (total == 0) {
-        empty.push_back(c);
-        next.row(c) = centres.row(c);
-        continue;
-      }
-      for (Eigen::Index j = 0; j < d; ++j) {
-        const double centre = static_cast<double>(centres(c, j));
-        double product, product_error;
-        two_product(total, centre, product, product_error);
-        const double deviation = rounded_sum<levels + 2>(
-            {sums_(top, j), sums_(top + 1, j), sums_(top + 2, j), -product, -product_error});
-        next(c, j) = static_cast<Scalar>(centre + deviation / total);
-      }
-    }
-    if (!empty.empty()) relocate(centres, empty, next);
-  }
-
- private:
-  using count_vector = Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1>;
-
-  struct partial {
-    sum_matrix sums;
-    count_vector counts;
-  };
 
   struct split_scratch {
     Eigen::VectorXd values;  // width: what one point adds (its coordinates, or w x and w)
@@ -235,26 +249,56 @@ class centre_update {
     }
   }
 
+  /// The sums and counts of every process: this process's own when it is the only one.
+  const sum_matrix& combined_sums() {
+    if constexpr (!Collective::distributed) return sums_;
+    combined_sums_ = sums_;
+    processes_.sum(combined_sums_.data(), static_cast<int>(combined_sums_.size()));
+    return combined_sums_;
+  }
+  const count_vector& combined_counts() {
+    if constexpr (!Collective::distributed) return counts_;
+    combined_counts_ = counts_;
+    processes_.sum(combined_counts_.data(), static_cast<int>(combined_counts_.size()));
+    return combined_counts_;
+  }
+
   /// The rare path (some cluster is empty): distances are recomputed here rather than stored
-  /// for every point on every pass.
+  /// for every point on every pass. Each process offers its own farthest points; the farthest of
+  /// all of them win.
   void relocate(const row_matrix<Scalar>& centres, const std::vector<int>& empty,
                 row_matrix<Scalar>& next) const {
-    std::vector<std::pair<double, Eigen::Index>> farthest;  // (w x distance, point), > 0
+    struct candidate {
+      double cost;         // weight x squared distance, > 0
+      Eigen::Index index;  // global
+    };
+    const auto farthest = [&empty](std::vector<candidate> candidates) {
+      const std::size_t movable = std::min(candidates.size(), empty.size());
+      std::partial_sort(candidates.begin(),
+                        candidates.begin() + static_cast<std::ptrdiff_t>(movable), candidates.end(),
+                        [](const candidate& a, const candidate& b) {
+                          return a.cost > b.cost || (a.cost == b.cost && a.index < b.index);
+                        });
+      candidates.resize(movable);
+      return candidates;
+    };
+    std::vector<candidate> mine;
     for (Eigen::Index i = 0; i < points_.rows(); ++i) {
       const double cost = weights_[i] * static_cast<double>(squared_distance(
                                             points_.row(i).data(),
                                             centres.row(summed_labels_[i]).data(), points_.cols()));
-      if (cost > 0) farthest.emplace_back(cost, i);
+      if (cost > 0) mine.push_back({cost, processes_.offset() + i});
     }
-    const std::size_t movable = std::min(farthest.size(), empty.size());
-    std::partial_sort(farthest.begin(), farthest.begin() + static_cast<std::ptrdiff_t>(movable),
-                      farthest.end(), [](const auto& a, const auto& b) {
-                        return a.first > b.first || (a.first == b.first && a.second < b.second);
-                      });
-    for (std::size_t e = 0; e < movable; ++e)
-      next.row(empty[e]) = points_.row(farthest[e].second);
+    const std::vector<candidate> chosen = farthest(processes_.gather(farthest(std::move(mine))));
+    std::vector<Eigen::Index> indices;
+    for (const candidate& c : chosen)
+      indices.push_back(c.index);
+    const row_matrix<Scalar> rows = rows_at(processes_, points_, indices);
+    for (std::size_t e = 0; e < chosen.size(); ++e)
+      next.row(empty[e]) = rows.row(static_cast<Eigen::Index>(e));
   }
 
+  const Collective& processes_;
   points_view<Scalar> points_;
   point_weights<Scalar> weights_;
   Eigen::Index width_;  // columns of the sums: d, and the weights' column when weighted
@@ -263,15 +307,17 @@ class centre_update {
   count_vector counts_;
   Eigen::VectorXi summed_labels_;  // the labels the sums hold; -1: not yet in any cluster
   std::vector<partial> partials_;  // of threads 1, 2, ...
+  sum_matrix combined_sums_;       // of every process, when there are several
+  count_vector combined_counts_;
   std::vector<split_scratch> scratch_ = std::vector<split_scratch>(1);  // one per thread
 };
 
-/// Sum of the canonical squared distances of the points to their centres (each times its weight),
-/// exact on the grids of exact_grid (so independent of order), rounded once.
-template <typename Scalar>
+/// Sum of the canonical squared distances of the points of every process to their centres (each
+/// times its weight), exact on the grids of exact_grid (so independent of order), rounded once.
+template <typename Scalar, typename Collective>
 double inertia(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
                const row_matrix<Scalar>& centres, const bounding_box& box, thread_team& team,
-               const point_weights<Scalar>& weights = {}) {
+               const point_weights<Scalar>& weights, const Collective& processes) {
   // No point of the box is farther from a centre than its farthest corner; 1% covers the
   // rounding of that bound and of the canonical distances.
   double bound = 0;
@@ -285,12 +331,14 @@ double inertia(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
     bound = std::max(bound, farthest * 1.01);
   }
   // A weighted term is rounded once more, by at most half an ulp: within the 1%.
-  const exact_grid grid(bound * weights.largest, static_cast<double>(points.rows()));
-  return grid_sum(grid, points.rows(), team, [&](Eigen::Index i) {
+  const exact_grid grid(bound * weights.largest, static_cast<double>(processes.total()));
+  auto sums = grid_level_sums(grid, points.rows(), team, [&](Eigen::Index i) {
     const double distance = static_cast<double>(
         squared_distance(points.row(i).data(), centres.row(labels[i]).data(), points.cols()));
     return weights.given() ? weights[i] * distance : distance;
   });
+  processes.sum(sums.data(), static_cast<int>(sums.size()));
+  return rounded_sum(sums);
 }
 
 /// Summed squared move of the centres, in centre order.

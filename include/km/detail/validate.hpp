@@ -70,8 +70,10 @@ struct bounding_box {
 };
 
 /// Rejects a NaN or infinity, naming the first one in row order (whatever the thread count).
+/// Messages number the rows from `first_row` (a process's offset in the global rows).
 template <typename Scalar>
-void check_finite(const points_view<Scalar>& rows, const char* what, thread_team& team) {
+void check_finite(const points_view<Scalar>& rows, const char* what, thread_team& team,
+                  Eigen::Index first_row = 0) {
   const chunks work{rows.rows(), 8192};
   std::vector<Eigen::Index> first_bad(static_cast<std::size_t>(work.count()), -1);  // flat index
   team.run(work.count(), [&](Eigen::Index t, int) {
@@ -92,18 +94,14 @@ void check_finite(const points_view<Scalar>& rows, const char* what, thread_team
   for (const Eigen::Index bad : first_bad) {
     if (bad < 0) continue;
     const Eigen::Index i = bad / rows.cols(), j = bad % rows.cols();
-    throw invalid_input(std::string(what) + ": row " + to_text(i) + ", column " + to_text(j) +
-                        " is " + to_text(rows(i, j)) + ": every value must be finite");
+    throw invalid_input(std::string(what) + ": row " + to_text(first_row + i) + ", column " +
+                        to_text(j) + " is " + to_text(rows(i, j)) + ": every value must be finite");
   }
 }
 
-/// Rejects data so spread out that a squared distance, or a sum of n of them (inertia, k-means++
-/// potential), could overflow, and values so large that a sum of n of them could. Centres always
-/// lie in the bounding box of the points and of the given initial centres, so the box diagonal
-/// bounds every distance a fit computes and its largest coordinate every value. Returns that box.
+/// The bounding box of the rows.
 template <typename Scalar>
-bounding_box check_range(const points_view<Scalar>& points,
-                         const points_view<Scalar>* initial_centres, thread_team& team) {
+bounding_box box_of(const points_view<Scalar>& points, thread_team& team) {
   const Eigen::Index d = points.cols();
   // Per thread a box over its chunks, then their union: min and max are exact in any order.
   const chunks work{points.rows(), 8192};
@@ -118,7 +116,16 @@ bounding_box check_range(const points_view<Scalar>& points,
     box.lo = box.lo.cwiseMin(part.lo);
     box.hi = box.hi.cwiseMax(part.hi);
   }
-  if (initial_centres != nullptr) box.extend(*initial_centres);
+  return box;
+}
+
+/// Rejects data so spread out that a squared distance, or a sum of n of them (inertia, k-means++
+/// potential), could overflow, and values so large that a sum of n of them could. Centres always
+/// lie in the bounding box of the points and of the given initial centres, so the box diagonal
+/// bounds every distance a fit computes and its largest coordinate every value.
+template <typename Scalar>
+void check_box(const bounding_box& box, Eigen::Index n) {
+  const Eigen::Index d = box.lo.size();
   const Eigen::VectorXd& lo = box.lo;
   const Eigen::VectorXd& hi = box.hi;
   double diagonal = 0;
@@ -131,8 +138,7 @@ bounding_box check_range(const points_view<Scalar>& points,
   // Headroom of 16: the canonical form's partial sums and rounding may exceed the exact value.
   const double scalar_limit = static_cast<double>(std::numeric_limits<Scalar>::max()) / 16;
   const double sum_limit = std::numeric_limits<double>::max() / 16;
-  if (!(diagonal <= scalar_limit) ||
-      !(diagonal * static_cast<double>(points.rows()) <= sum_limit)) {
+  if (!(diagonal <= scalar_limit) || !(diagonal * static_cast<double>(n) <= sum_limit)) {
     throw invalid_input("values are too spread out: column " + to_text(widest) + " spans " +
                         to_text(hi[widest] - lo[widest]) +
                         ", so squared distances would overflow; rescale the data");
@@ -145,30 +151,45 @@ bounding_box check_range(const points_view<Scalar>& points,
   for (Eigen::Index j = 1; j < d; ++j) {
     if (std::abs(extreme(j)) > std::abs(extreme(largest))) largest = j;
   }
-  if (!(std::abs(extreme(largest)) * 4 * static_cast<double>(points.rows()) <= sum_limit)) {
+  if (!(std::abs(extreme(largest)) * 4 * static_cast<double>(n) <= sum_limit)) {
     throw invalid_input("values are too large: column " + to_text(largest) + " holds " +
-                        to_text(extreme(largest)) + ": sums of up to n = " +
-                        to_text(points.rows()) + " such values would overflow; rescale the data");
+                        to_text(extreme(largest)) + ": sums of up to n = " + to_text(n) +
+                        " such values would overflow; rescale the data");
   }
+}
+
+/// check_box over the box of the points and of any given initial centres; returns that box.
+template <typename Scalar>
+bounding_box check_range(const points_view<Scalar>& points,
+                         const points_view<Scalar>* initial_centres, thread_team& team) {
+  bounding_box box = box_of(points, team);
+  if (initial_centres != nullptr) box.extend(*initial_centres);
+  check_box<Scalar>(box, points.rows());
   return box;
 }
 
-/// Initial centres given to a fit: k x d and finite, or km::invalid_input. Returns their
-/// row-major copy and widens `box` to cover them (with check_range's overflow check).
+/// Initial centres given to a fit of d columns: k x d and finite, or km::invalid_input. Returns
+/// their row-major copy.
+template <typename Scalar, typename CentresDerived>
+row_matrix<Scalar> checked_centres(const Eigen::MatrixBase<CentresDerived>& initial, int k,
+                                   Eigen::Index d, thread_team& team) {
+  if (initial.rows() != k || initial.cols() != d) {
+    throw invalid_input("initial centres must be k x d = " + to_text(k) + " x " + to_text(d) +
+                        ", got " + to_text(initial.rows()) + " x " + to_text(initial.cols()));
+  }
+  row_matrix<Scalar> centres = initial;
+  check_finite(view_of_rows(centres), "initial centres", team);
+  return centres;
+}
+
+/// As checked_centres, and widens `box` to cover the centres (with check_range's overflow check).
 template <typename Scalar, typename CentresDerived>
 row_matrix<Scalar> check_initial_centres(const points_view<Scalar>& points,
                                          const Eigen::MatrixBase<CentresDerived>& initial, int k,
                                          bounding_box& box, thread_team& team) {
-  if (initial.rows() != k || initial.cols() != points.cols()) {
-    throw invalid_input("initial centres must be k x d = " + to_text(k) + " x " +
-                        to_text(points.cols()) + ", got " + to_text(initial.rows()) + " x " +
-                        to_text(initial.cols()));
-  }
-  row_matrix<Scalar> centres = initial;
-  const points_view<Scalar> view(centres.data(), centres.rows(), centres.cols(),
-                                 Eigen::OuterStride<>(centres.cols()));
-  check_finite(view, "initial centres", team);
-  box = check_range(points, &view, team);
+  row_matrix<Scalar> centres = checked_centres<Scalar>(initial, k, points.cols(), team);
+  box.extend(centres);
+  check_box<Scalar>(box, points.rows());
   return centres;
 }
 
