@@ -1,4 +1,5 @@
-// Initialisation: first_k, random and k-means++, seeded and reproducible on any standard library.
+// Initialisation: first_k, random, k-means++ and k-means||, seeded and reproducible on any
+// standard library.
 #include <algorithm>
 #include <set>
 
@@ -90,12 +91,13 @@ TEMPLATE_TEST_CASE("random starts from k distinct points, reproducibly", "[init]
   CHECK(every.size() == 80);
 }
 
-TEMPLATE_TEST_CASE("k-means++ puts one centre in each well separated blob", "[init]", float,
-                   double) {
+TEMPLATE_TEST_CASE("k-means++ and k-means|| put one centre in each well separated blob", "[init]",
+                   float, double) {
   const auto data = km::make_blobs<TestType>(1200, 5, 12, 0.05, 3);
-  for (std::uint64_t seed = 0; seed < 5; ++seed) {
-    const matrix<TestType> centres =
-        starting_centres(data.points, km::init_method::kmeans_plus_plus, 12, seed);
+  for (std::uint64_t seed = 0; seed < 10; ++seed) {
+    const km::init_method init =
+        seed < 5 ? km::init_method::kmeans_plus_plus : km::init_method::kmeans_parallel;
+    const matrix<TestType> centres = starting_centres(data.points, init, 12, seed);
     std::set<int> blobs_hit;
     for (Eigen::Index c = 0; c < centres.rows(); ++c) {
       const Eigen::Index row = row_index_of(data.points, centres, c);
@@ -108,7 +110,8 @@ TEMPLATE_TEST_CASE("k-means++ puts one centre in each well separated blob", "[in
 
 TEMPLATE_TEST_CASE("seeding is reproducible and depends on the seed", "[init]", float, double) {
   const matrix<TestType> points = blobs<TestType>(500, 4, 6, 2.0, 4);
-  for (const auto init : {km::init_method::random, km::init_method::kmeans_plus_plus}) {
+  for (const auto init : {km::init_method::random, km::init_method::kmeans_plus_plus,
+                          km::init_method::kmeans_parallel}) {
     km::options opts;
     opts.k = 6;
     opts.init = init;
@@ -124,8 +127,8 @@ TEMPLATE_TEST_CASE("seeding is reproducible and depends on the seed", "[init]", 
 TEMPLATE_TEST_CASE("degenerate data seeds without crashing", "[init]", float, double) {
   // All points identical: the k-means++ potential is zero after the first centre.
   const matrix<TestType> same = duplicates<TestType>(1, 20, 3, 5);
-  for (const auto init :
-       {km::init_method::first_k, km::init_method::random, km::init_method::kmeans_plus_plus}) {
+  for (const auto init : {km::init_method::first_k, km::init_method::random,
+                          km::init_method::kmeans_plus_plus, km::init_method::kmeans_parallel}) {
     km::options opts;
     opts.k = 4;
     opts.init = init;
@@ -135,5 +138,64 @@ TEMPLATE_TEST_CASE("degenerate data seeds without crashing", "[init]", float, do
     CHECK((r.labels.array() == 0).all());  // ties go to the lowest index
     for (Eigen::Index c = 0; c < 4; ++c)
       CHECK(r.centers.row(c) == same.row(0));
+  }
+}
+
+TEMPLATE_TEST_CASE("k-means|| draws the same centres on every thread count", "[init]", float,
+                   double) {
+  // 30,000 points: several chunks per thread for the sampling, distances and candidate weights.
+  const matrix<TestType> points = blobs<TestType>(30000, 3, 25, 1.5, 7);
+  const matrix<TestType> one = starting_centres(points, km::init_method::kmeans_parallel, 20, 4);
+  for (const int threads : {2, 3, 8}) {
+    km::options opts;
+    opts.k = 20;
+    opts.init = km::init_method::kmeans_parallel;
+    opts.seed = 4;
+    opts.max_iterations = 1;
+    opts.threads = threads;
+    INFO(threads << " threads");
+    REQUIRE(km::kmeans<km::naive>(opts).fit(points).centers == one);
+  }
+  CHECK(starting_centres(points, km::init_method::kmeans_parallel, 20, 5) != one);
+}
+
+TEST_CASE("k-means|| seeds about as well as k-means++", "[init]") {
+  // Overlapping blobs, so the start matters: the fits from either seeding end within 5% of each
+  // other's inertia (Bahmani et al. report k-means|| on a par with k-means++).
+  const matrix<double> points = blobs<double>(20000, 4, 30, 3.0, 8);
+  for (std::uint64_t seed = 0; seed < 3; ++seed) {
+    km::options opts;
+    opts.k = 30;
+    opts.seed = seed;
+    const double plus_plus = km::kmeans<>(opts).fit(points).inertia;
+    opts.init = km::init_method::kmeans_parallel;
+    const double parallel = km::kmeans<>(opts).fit(points).inertia;
+    INFO("seed " << seed << ": k-means++ " << plus_plus << ", k-means|| " << parallel);
+    CHECK(parallel < 1.05 * plus_plus);
+    CHECK(plus_plus < 1.05 * parallel);
+  }
+}
+
+TEMPLATE_TEST_CASE(
+    "k-means|| with weights: scaling them by 8 changes nothing, weight 0 is never "
+    "a centre",
+    "[init][weights]", float, double) {
+  const matrix<TestType> points = blobs<TestType>(3000, 2, 8, 1.0, 9);
+  Eigen::Matrix<TestType, Eigen::Dynamic, 1> weights(points.rows());
+  for (Eigen::Index i = 0; i < weights.size(); ++i)
+    weights[i] = i % 3 == 0 ? TestType(0) : static_cast<TestType>(1 + i % 5);
+  km::options opts;
+  opts.k = 10;
+  opts.init = km::init_method::kmeans_parallel;
+  opts.seed = 2;
+  opts.max_iterations = 1;
+  const matrix<TestType> centres =
+      km::kmeans<km::naive>(opts).fit(points, km::weights(weights)).centers;
+  const Eigen::Matrix<TestType, Eigen::Dynamic, 1> scaled = weights * TestType(8);
+  REQUIRE(km::kmeans<km::naive>(opts).fit(points, km::weights(scaled)).centers == centres);
+  for (Eigen::Index c = 0; c < centres.rows(); ++c) {
+    const Eigen::Index row = row_index_of(points, centres, c);
+    REQUIRE(row >= 0);
+    CHECK(weights[row] > 0);
   }
 }

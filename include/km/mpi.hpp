@@ -294,7 +294,10 @@ class kmeans {
       // reduction order, the fit's bits do not.
       MPI_Allreduce(MPI_IN_PLACE, &summary.total, 1, MPI_DOUBLE, MPI_SUM, comm_);
       detail::check_weight_summary(summary, n, options_.k, box);
-      point_weights = {weights->data(), summary.largest};
+      // A process without rows may hold no weight storage at all; it still takes the weighted
+      // path (a null pointer would mean "unweighted"), and never reads the pointer.
+      static const Scalar no_rows = 0;
+      point_weights = {view.rows() > 0 ? weights->data() : &no_rows, summary.largest};
     }
 
     result<Scalar> out = detail::best_of_runs<Strategy>(

@@ -17,6 +17,10 @@ enum class init_method {
                      ///< another in proportion to the weights of the points not yet drawn
   kmeans_plus_plus,  ///< greedy k-means++: 2 + floor(ln k) trials per centre, best one kept;
                      ///< with sample weights, draws in proportion to weight x D^2
+  kmeans_parallel,   ///< k-means|| (Bahmani et al. 2012): 5 rounds that each sample about 2k
+                     ///< points at once in proportion to weight x D^2, then greedy k-means++
+                     ///< on those candidates weighted by the points nearest to each; far fewer
+                     ///< steps across MPI processes than k-means++ (km/mpi.hpp)
 };
 
 /// What a fit reports after every assignment pass (see options::on_iteration).

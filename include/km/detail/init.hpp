@@ -1,9 +1,11 @@
-// Initial centres: first_k, random and greedy k-means++. Strategy-independent and seeded, so every
-// strategy starts from the same centres.
+// Initial centres: first_k, random, greedy k-means++ and k-means||. Strategy-independent and
+// seeded, so every strategy starts from the same centres.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -208,6 +210,129 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
   }
 }
 
+/// k-means|| (Bahmani, Moseley, Vattani, Kumar & Vassilvitskii 2012). From one point drawn as
+/// k-means++ draws its first, each of 5 rounds adds every point x independently with probability
+/// min(1, l x cost(x) / potential), l = 2k, cost(x) its weight x squared distance to the nearest
+/// candidate so far; rounds go on (at most 64) while there are fewer than k candidates and some
+/// point lies off them. Each candidate is then weighted by the points nearest to it (ties: the
+/// earlier candidate), and greedy k-means++ picks the k centres among the weighted candidates.
+///
+/// A point's coin in a round is hashed_unit(round key, global index), so the sample, like
+/// everything else here, is the same for every thread count and every split among processes; the
+/// processes exchange one sample per round instead of one point per k-means++ trial.
+template <typename Scalar, typename Collective>
+void kmeans_parallel(const points_view<Scalar>& points, const point_weights<Scalar>& weights, int k,
+                     rng& random, const bounding_box& box, thread_team& team,
+                     const Collective& processes, row_matrix<Scalar>& centres) {
+  constexpr int rounds = 5;        // Bahmani et al. find 5 rounds enough, with l = 2k
+  constexpr int most_rounds = 64;  // only while fewer than k candidates
+  const double oversampling = 2.0 * k;
+  const Eigen::Index n = points.rows();
+  const Eigen::Index d = points.cols();
+  const Eigen::Index total = processes.total();
+
+  double diagonal = 0;
+  for (Eigen::Index j = 0; j < d; ++j)
+    diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
+  const exact_grid grid(diagonal * 1.01 * weights.largest, static_cast<double>(total));
+
+  std::vector<Scalar> closest(static_cast<std::size_t>(n));  // squared distance to candidates
+  std::vector<int> nearest(static_cast<std::size_t>(n), 0);  // index of the nearest candidate
+  const auto cost = [&](Eigen::Index i) {
+    const double distance = static_cast<double>(closest[static_cast<std::size_t>(i)]);
+    return weights.given() ? weights[i] * distance : distance;
+  };
+
+  Eigen::Index first = 0;
+  if (weights.given()) {
+    first = weighted_draw<Scalar, Collective>(weights, n, team, processes)(random);
+  } else {
+    const double target = random.unit() * static_cast<double>(total);
+    first = std::min(static_cast<Eigen::Index>(target), total - 1);
+  }
+  row_matrix<Scalar> candidates = rows_at(processes, points, std::vector<Eigen::Index>{first});
+
+  // Takes candidates [from, end) into `closest` and `nearest`; returns the new potential.
+  const auto absorb = [&](Eigen::Index from) {
+    auto sums = grid_level_sums(grid, n, team, [&](Eigen::Index i) {
+      const std::size_t s = static_cast<std::size_t>(i);
+      for (Eigen::Index c = from; c < candidates.rows(); ++c) {
+        const Scalar distance = squared_distance(points.row(i).data(), candidates.row(c).data(), d);
+        if (c == 0 || distance < closest[s]) {
+          closest[s] = distance;
+          nearest[s] = static_cast<int>(c);
+        }
+      }
+      return cost(i);
+    });
+    processes.sum(sums.data(), static_cast<int>(sums.size()));
+    return rounded_sum(sums);
+  };
+  double potential = absorb(0);
+
+  const chunks work{n, 4096};
+  for (int round = 0;
+       potential > 0 && round < most_rounds && (round < rounds || candidates.rows() < k); ++round) {
+    const std::uint64_t key = random.bits();
+    std::vector<std::vector<Eigen::Index>> sampled(static_cast<std::size_t>(work.count()));
+    team.run(work.count(), [&](Eigen::Index t, int) {
+      for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
+        const auto index = static_cast<std::uint64_t>(processes.offset() + i);
+        if (hashed_unit(key, index) * potential < oversampling * cost(i))
+          sampled[static_cast<std::size_t>(t)].push_back(processes.offset() + i);
+      }
+    });
+    std::vector<Eigen::Index> mine;
+    for (const auto& chunk : sampled)
+      mine.insert(mine.end(), chunk.begin(), chunk.end());
+    const std::vector<Eigen::Index> picked = processes.gather(std::move(mine));  // global order
+    if (picked.empty()) continue;
+    const Eigen::Index from = candidates.rows();
+    const auto added = static_cast<Eigen::Index>(picked.size());
+    candidates.conservativeResize(from + added, d);
+    candidates.bottomRows(added) = rows_at(processes, points, picked);
+    potential = absorb(from);
+  }
+
+  // Each candidate weighs what its nearest points weigh, summed exactly over every process.
+  const Eigen::Index m = candidates.rows();
+  const exact_grid weight_grid(weights.largest, static_cast<double>(total));
+  using level_sums = std::array<double, exact_grid::levels>;
+  std::vector<std::vector<level_sums>> partials(
+      static_cast<std::size_t>(team.slots(work.count())),
+      std::vector<level_sums>(static_cast<std::size_t>(m)));
+  team.run(work.count(), [&](Eigen::Index t, int slot) {
+    auto& sums = partials[static_cast<std::size_t>(slot)];
+    for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
+      const level_sums parts = weight_grid.split(weights[i]);
+      level_sums& into = sums[static_cast<std::size_t>(nearest[static_cast<std::size_t>(i)])];
+      for (std::size_t l = 0; l < parts.size(); ++l)
+        into[l] += parts[l];
+    }
+  });
+  std::vector<double> flat(static_cast<std::size_t>(m) * exact_grid::levels, 0.0);
+  for (const auto& sums : partials) {
+    for (std::size_t c = 0; c < sums.size(); ++c) {
+      for (std::size_t l = 0; l < exact_grid::levels; ++l)
+        flat[c * exact_grid::levels + l] += sums[c][l];
+    }
+  }
+  processes.sum(flat.data(), static_cast<int>(flat.size()));
+  std::vector<Scalar> candidate_weights(static_cast<std::size_t>(m));
+  double heaviest = 0;
+  for (std::size_t c = 0; c < candidate_weights.size(); ++c) {
+    candidate_weights[c] = static_cast<Scalar>(rounded_sum<exact_grid::levels>(
+        {flat[c * exact_grid::levels], flat[c * exact_grid::levels + 1],
+         flat[c * exact_grid::levels + 2]}));
+    heaviest = std::max(heaviest, static_cast<double>(candidate_weights[c]));
+  }
+
+  // The same few candidates on every process: the rest is one process's k-means++.
+  const point_weights<Scalar> candidate_point_weights{candidate_weights.data(), heaviest};
+  kmeans_plus_plus(view_of_rows(candidates), candidate_point_weights, k, random, box, team, solo(m),
+                   centres);
+}
+
 /// The first k points of positive weight (all points weigh 1 without weights), in global order.
 template <typename Scalar, typename Collective>
 row_matrix<Scalar> first_k_centres(const points_view<Scalar>& points,
@@ -242,11 +367,16 @@ row_matrix<Scalar> initial_centres(const points_view<Scalar>& points,
                      weights.given() ? weighted_distinct_indices(weights, points.rows(), opts.k,
                                                                  random, team, processes)
                                      : distinct_indices(processes.total(), opts.k, random));
+    case init_method::kmeans_parallel:
     case init_method::kmeans_plus_plus:
       break;
   }
   row_matrix<Scalar> centres(opts.k, points.cols());
-  kmeans_plus_plus(points, weights, opts.k, random, box, team, processes, centres);
+  if (opts.init == init_method::kmeans_parallel) {
+    kmeans_parallel(points, weights, opts.k, random, box, team, processes, centres);
+  } else {
+    kmeans_plus_plus(points, weights, opts.k, random, box, team, processes, centres);
+  }
   return centres;
 }
 

@@ -8,14 +8,24 @@
 
 namespace km::detail {
 
-/// The seed of run `run` of a fit with options::n_init runs: run 0 keeps the fit's seed, so n_init
-/// = 1 is the plain fit; the others are splitmix64 mixes of it, far apart in the engine's space.
-inline std::uint64_t run_seed(std::uint64_t seed, int run) {
-  if (run == 0) return seed;
-  std::uint64_t z = seed + static_cast<std::uint64_t>(run) * 0x9E3779B97F4A7C15u;
+/// splitmix64's step: a well-mixed 64-bit value for each (seed, index), e.g. one stream per index.
+inline std::uint64_t mix(std::uint64_t seed, std::uint64_t index) {
+  std::uint64_t z = seed + index * 0x9E3779B97F4A7C15u;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
   return z ^ (z >> 31);
+}
+
+/// The seed of run `run` of a fit with options::n_init runs: run 0 keeps the fit's seed, so n_init
+/// = 1 is the plain fit; the others are splitmix64 mixes of it, far apart in the engine's space.
+inline std::uint64_t run_seed(std::uint64_t seed, int run) {
+  return run == 0 ? seed : mix(seed, static_cast<std::uint64_t>(run));
+}
+
+/// A uniform double in [0, 1) that depends on (key, index) alone: draws made for many points at
+/// once come out the same however the points are split among threads or processes.
+inline double hashed_unit(std::uint64_t key, std::uint64_t index) {
+  return static_cast<double>(mix(key, index) >> 11) * 0x1.0p-53;
 }
 
 class rng {
@@ -31,6 +41,9 @@ class rng {
       if (excess == 0 || draw < limit) return draw % bound;
     }
   }
+
+  /// 64 random bits.
+  std::uint64_t bits() { return engine_(); }
 
   /// Uniform double in [0, 1) with 53 random bits.
   double unit() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
