@@ -23,7 +23,7 @@
 //   byte 1      n = 1 + b % 64
 //   byte 2      d = 1 + b % 8, or when wide one of 9, 16, 33, 130 (130: the long distance form)
 //   byte 3      k = b % (n + 2): 0 and n + 1 are out of range
-//   byte 4      init method b % 3, threads 1 + (b / 3) % 3
+//   byte 4      init method b % 4, threads 1 + (b / 4) % 3
 //   byte 5      max_iterations = b % 21 (0 is out of range)
 //   byte 6      tolerance, one of tolerances[b % 9]
 //   bytes 7, 8  seed, little-endian
@@ -159,8 +159,8 @@ problem<Scalar> decode(std::uint8_t flags, byte_reader& in) {
   const Eigen::Index d = (flags & 16) ? wide[d_byte % 4] : 1 + d_byte % 8;
   p.opts.k = in.byte() % static_cast<int>(n + 2);
   const std::uint8_t init_threads = in.byte();
-  p.opts.init = static_cast<km::init_method>(init_threads % 3);
-  p.opts.threads = 1 + (init_threads / 3) % 3;
+  p.opts.init = static_cast<km::init_method>(init_threads % 4);
+  p.opts.threads = 1 + (init_threads / 4) % 3;
   p.opts.max_iterations = in.byte() % 21;
   p.opts.tolerance = tolerances[in.byte() % (sizeof tolerances / sizeof tolerances[0])];
   p.opts.seed = in.raw<std::uint16_t>();
