@@ -12,7 +12,10 @@
 // Every process calls fit() together, with the same options (threads may differ) and the same
 // scalar type. Per pass, only the clusters' exact sums (3 x k x d doubles, + k counts) and a few
 // scalars cross the network; the assignment runs locally, with the model's strategy and threads.
-// Bad input on any process is reported on every process, as the same km::invalid_input.
+// Bad input on any process is reported on every process, as the same km::invalid_input. Once the
+// checks pass, the processes move in lockstep: options.on_iteration runs on every process with
+// the same report (a false from any one of them stops all), and must not throw. For new points,
+// km::kmeans<>::predict(points, r.centers) on any process gives what the fit's assignment would.
 #pragma once
 
 #include <algorithm>
