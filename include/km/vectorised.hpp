@@ -13,6 +13,7 @@
 #include "detail/distance.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
+#include "detail/screen.hpp"
 
 namespace km {
 
@@ -24,6 +25,8 @@ namespace km {
 struct vectorised {
   template <typename Scalar>
   class assigner {
+    using screen_type = detail::expanded_screen<Scalar>;
+
    public:
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
         : points_(points), team_(team), point_norms_(points.rowwise().squaredNorm()) {
@@ -35,6 +38,8 @@ struct vectorised {
       const Eigen::Index n = points_.rows();
       const Eigen::Index d = points_.cols();
       const int k = static_cast<int>(centres.rows());
+      if (d <= screen_dimensions && norms_usable_ && screen_.set_centres(centres))
+        return screened(centres, labels);
       // Keep the product block near 256 KiB whatever k is, and at least 64 rows for the GEMM.
       const Eigen::Index block = std::clamp<Eigen::Index>((Eigen::Index(1) << 15) / k, 64, 2048);
       const detail::chunks work{n, block};
@@ -49,11 +54,12 @@ struct vectorised {
       const Scalar limit = std::numeric_limits<Scalar>::max() / 16;
       const bool fast =
           norms_usable_ && std::isfinite(relative) && (centre_norms_.array() <= limit).all();
-      // The margin of centre c for point x: 4 * relative * (|x|^2 + |c|^2) + absolute. It bounds
-      // the error of the expanded form plus that of the canonical form (both <= about d u times
-      // |x|^2 + |c|^2, since |x - c|^2 <= 2 (|x|^2 + |c|^2)), with room for the few roundings
-      // of the comparisons themselves. The point's share is the same for every centre.
-      centre_margins_ = (4 * relative) * centre_norms_;
+      // The margin of centre c for point x: 6 * relative * |c|^2 + 4 * relative * |x|^2 +
+      // absolute. It bounds the error of the expanded form (gamma_d (3 |c|^2 + |x|^2)) plus that
+      // of the canonical form (gamma_d |x - c|^2 <= 2 gamma_d (|x|^2 + |c|^2)), with room for the
+      // few roundings of the comparisons themselves (relative exceeds gamma_d by 16 roundings).
+      // The point's share is the same for every centre.
+      centre_margins_ = (6 * relative) * centre_norms_;
 
       return detail::sum_over_chunks(
           team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
@@ -83,7 +89,50 @@ struct vectorised {
     /// Expanded-form distances plus the canonical ones of near-ties.
     std::uint64_t distance_computations() const noexcept { return distances_.total(); }
 
+    /// Up to this many columns the points go through detail::expanded_screen one by one; from
+    /// there on the matrix product's cache blocking wins (bench/README.md, "vectorised").
+    static constexpr Eigen::Index screen_dimensions = screen_type::max_dimensions;
+    static constexpr int screen_tile = 8;  // points scored together
+
    private:
+    Eigen::Index screened(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const int k = static_cast<int>(centres.rows());
+      const detail::chunks work{points_.rows(), 2048};
+      const int slots = team_.slots(work.count());
+      if (scratch_.size() < static_cast<std::size_t>(slots))
+        scratch_.resize(static_cast<std::size_t>(slots));
+      distances_.resize(slots);
+      const auto centre_row = [&centres](int c) { return centres.row(c).data(); };
+      return detail::sum_over_chunks(
+          team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
+            scratch& own = scratch_[static_cast<std::size_t>(slot)];
+            own.products.resize(screen_tile, screen_.padded_k());
+            own.candidates.resize(static_cast<std::size_t>(k));
+            std::uint64_t canonical = 0;
+            Eigen::Index changed = 0;
+            for (Eigen::Index i = begin; i < end; i += screen_tile) {
+              // A short last tile repeats its last point rather than branch in the kernel.
+              const int tile = static_cast<int>(std::min<Eigen::Index>(screen_tile, end - i));
+              const Scalar* rows[screen_tile];
+              for (int p = 0; p < screen_tile; ++p)
+                rows[p] = points_.row(i + std::min(p, tile - 1)).data();
+              screen_.template score<screen_tile>(rows, own.products.data());
+              for (int p = 0; p < tile; ++p) {
+                const int label =
+                    screen_.nearest(rows[p], point_norms_[i + p], labels[i + p], centre_row,
+                                    own.products.row(p).data(), own.candidates.data(), canonical);
+                if (labels[i + p] != label) {
+                  labels[i + p] = label;
+                  ++changed;
+                }
+              }
+            }
+            distances_[slot] +=
+                static_cast<std::uint64_t>(end - begin) * static_cast<std::uint64_t>(k) + canonical;
+            return changed;
+          });
+    }
+
     /// Per thread: one block's products and the candidate list of one point.
     struct scratch {
       row_matrix<Scalar> products;
@@ -144,6 +193,7 @@ struct vectorised {
     bool norms_usable_ = false;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_norms_;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_margins_;
+    screen_type screen_;               // the centres packed for short rows
     std::vector<scratch> scratch_;     // one per thread
     detail::slot_counters distances_;  // per thread
   };
