@@ -16,6 +16,7 @@
 #include "detail/distance.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
+#include "detail/screen.hpp"
 
 namespace km {
 
@@ -30,26 +31,54 @@ namespace km {
 struct hamerly {
   template <typename Scalar>
   class assigner {
+    using screen_type = detail::expanded_screen<Scalar>;
+    static constexpr int screen_tile = 8;
+
+    /// Points waiting to be scored together, with the scratch to score them.
+    struct queue {
+      Eigen::Index points[screen_tile];
+      int size = 0;
+      row_matrix<Scalar> scores;
+      std::vector<int> candidates;
+    };
+
    public:
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
         : points_(points),
           team_(team),
           bounds_(points.cols()),
           upper_(static_cast<std::size_t>(points.rows())),
-          lower_(static_cast<std::size_t>(points.rows())) {}
+          lower_(static_cast<std::size_t>(points.rows())) {
+      if (points.cols() <= screen_type::max_dimensions) {
+        point_norms_ = points.rowwise().squaredNorm();
+        norms_usable_ = (point_norms_.array() <= std::numeric_limits<Scalar>::max() / 16).all();
+      }
+    }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       const bool first = previous_.rows() == 0;
       if (!first) measure_centres(centres);
+      const bool screened = norms_usable_ && screen_.set_centres(centres);
       const detail::chunks work{points_.rows(), 4096};
-      distances_.resize(team_.slots(work.count()));
+      const int slots = team_.slots(work.count());
+      distances_.resize(slots);
+      if (queues_.size() < static_cast<std::size_t>(slots))
+        queues_.resize(static_cast<std::size_t>(slots));
       const Eigen::Index changed =
           detail::sum_over_chunks(team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
             Eigen::Index count = 0;
+            queue& waiting = queues_[static_cast<std::size_t>(slot)];
             for (Eigen::Index i = begin; i < end; ++i) {
-              count += first ? assign_fully(i, centres, labels, slot)
-                             : update_point(i, centres, labels, slot);
+              if (!first && keeps_label(i, centres, labels, slot)) continue;
+              if (!screened) {
+                count += assign_fully(i, centres, labels, slot);
+                continue;
+              }
+              waiting.points[waiting.size++] = i;
+              if (waiting.size == screen_tile)
+                count += assign_screened(waiting, centres, labels, slot);
             }
+            if (waiting.size > 0) count += assign_screened(waiting, centres, labels, slot);
             return count;
           });
       previous_ = centres;
@@ -77,10 +106,9 @@ struct hamerly {
       bounds_.gaps(centres, nearest_gap_, nullptr);
     }
 
-    /// Moves point i's bounds by the centres' moves; recomputes only what they cannot prove.
-    /// Returns 1 when its label changed.
-    int update_point(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
-                     int slot) {
+    /// Moves point i's bounds by the centres' moves; true when they prove its label unchanged.
+    bool keeps_label(Eigen::Index i, const row_matrix<Scalar>& centres,
+                     const Eigen::VectorXi& labels, int slot) {
       const std::size_t s = static_cast<std::size_t>(i);
       const int own = labels[i];
       const double others_moved = own == largest_mover_ ? second_move_ : largest_move_;
@@ -94,16 +122,50 @@ struct hamerly {
       };
       if (proven(upper)) {
         upper_[s] = upper;
-        return 0;
+        return true;
       }
       ++distances_[slot];
       upper = bounds_.upper(
           detail::squared_distance(points_.row(i).data(), centres.row(own).data(), points_.cols()));
-      if (proven(upper)) {
-        upper_[s] = upper;
-        return 0;
+      upper_[s] = upper;
+      return proven(upper);
+    }
+
+    /// Assigns the queued points through the expanded screen, scored together, and resets their
+    /// bounds from the scores (rigorous: the screen's margin covers the scores' errors).
+    Eigen::Index assign_screened(queue& waiting, const row_matrix<Scalar>& centres,
+                                 Eigen::VectorXi& labels, int slot) {
+      const int k = static_cast<int>(centres.rows());
+      waiting.scores.resize(screen_tile, screen_.padded_k());
+      waiting.candidates.resize(static_cast<std::size_t>(k));
+      const Scalar* rows[screen_tile];
+      for (int p = 0; p < screen_tile; ++p)  // a short tile repeats its last point
+        rows[p] = points_.row(waiting.points[std::min(p, waiting.size - 1)]).data();
+      screen_.template score<screen_tile>(rows, waiting.scores.data());
+      const auto centre_row = [&centres](int c) { return centres.row(c).data(); };
+      std::uint64_t canonical = 0;
+      Eigen::Index changed = 0;
+      for (int p = 0; p < waiting.size; ++p) {
+        const Eigen::Index i = waiting.points[p];
+        const Scalar* scores = waiting.scores.row(p).data();
+        const int best = screen_.nearest(rows[p], point_norms_[i], labels[i], centre_row, scores,
+                                         waiting.candidates.data(), canonical);
+        const double norm = static_cast<double>(point_norms_[i]);
+        const double margin = static_cast<double>(screen_.margin(point_norms_[i]));
+        const std::size_t s = static_cast<std::size_t>(i);
+        upper_[s] = bounds_.upper_from_score(norm, static_cast<double>(scores[best]), margin);
+        lower_[s] = k > 1 ? bounds_.lower_from_score(
+                                norm, static_cast<double>(screen_.runner_up(scores, best)), margin)
+                          : std::numeric_limits<double>::infinity();
+        if (labels[i] != best) {
+          labels[i] = best;
+          ++changed;
+        }
       }
-      return assign_fully(i, centres, labels, slot);
+      distances_[slot] +=
+          static_cast<std::uint64_t>(waiting.size) * static_cast<std::uint64_t>(k) + canonical;
+      waiting.size = 0;
+      return changed;
     }
 
     /// The canonical comparison against every centre, exactly as km::naive; resets the bounds.
@@ -137,6 +199,12 @@ struct hamerly {
     detail::points_view<Scalar> points_;
     detail::thread_team& team_;
     detail::distance_bounds<Scalar> bounds_;
+    // Rows up to screen_type::max_dimensions long that fail their bounds are assigned through
+    // the expanded screen, screen_tile at a time; longer ones canonically (assign_fully).
+    screen_type screen_;
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;
+    bool norms_usable_ = false;
+    std::vector<queue> queues_;        // per thread
     std::vector<double> upper_;        // >= exact distance of each point to its centre
     std::vector<double> lower_;        // <= exact distance of each point to any other centre
     row_matrix<Scalar> previous_;      // the centres of the previous pass

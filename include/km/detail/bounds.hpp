@@ -21,7 +21,14 @@ class distance_bounds {
  public:
   explicit distance_bounds(Eigen::Index d)
       : relative_(static_cast<double>(error_bound<Scalar>::relative(d))),
-        absolute_(static_cast<double>(error_bound<Scalar>::absolute(d))) {}
+        absolute_(static_cast<double>(error_bound<Scalar>::absolute(d))) {
+    // Past relative_ = 1/4 (float data with d in the millions) the bounds prove nothing.
+    if (!(relative_ < 0.25)) return;
+    const double denominator = (1 - relative_) * (1 - 8 * eps);
+    threshold_factor_ =
+        std::sqrt((1 + relative_) * (1 + 8 * eps) / denominator * (1 + 4 * eps)) * (1 + 12 * eps);
+    threshold_offset_ = std::sqrt(4 * absolute_ / denominator * (1 + 4 * eps)) * (1 + 12 * eps);
+  }
 
   /// Bounds on the exact distance, given a canonical squared distance: the canonical form is
   /// within relative_ times the exact square, plus absolute_ for underflow.
@@ -32,6 +39,19 @@ class distance_bounds {
   double lower(Scalar canonical) const {
     const double square =
         (static_cast<double>(canonical) - absolute_) / (1 + relative_) * (1 - 8 * eps);
+    return square > 0 ? std::sqrt(square) * (1 - 4 * eps) : 0.0;
+  }
+
+  /// Bounds on the exact distance from an expanded_screen score: |x|^2 + score is within
+  /// `margin` of the exact square (expanded_screen::margin). Each rounding here is relative to
+  /// its own result, so each sum is pushed outwards before the next operation uses it.
+  static double upper_from_score(double norm, double score, double margin) {
+    const double sum = std::max(norm + score, 0.0) * (1 + 2 * eps);
+    return std::sqrt((sum + margin) * (1 + 2 * eps)) * (1 + 4 * eps);
+  }
+  static double lower_from_score(double norm, double score, double margin) {
+    const double sum = (norm + score) * (1 - 2 * eps);
+    const double square = (sum - margin) * (1 - 2 * eps);
     return square > 0 ? std::sqrt(square) * (1 - 4 * eps) : 0.0;
   }
 
@@ -74,14 +94,10 @@ class distance_bounds {
   /// whose exact distance is known to be > the returned threshold is canonically strictly
   /// farther, no tie possible. The threshold t satisfies t^2 (1 - relative_) > own_upper^2
   /// (1 + relative_) + 2 absolute_ (the canonical errors of both sides), rounded up; computed
-  /// once per bound, it turns every later test into one comparison.
+  /// once per bound, it turns every later test into one comparison. No square root per point:
+  /// sqrt(a u^2 + b) <= sqrt(a) u + sqrt(b), with sqrt(a) and sqrt(b) worked out once.
   double nearer_threshold(double own_upper) const {
-    // Past relative_ = 1/4 (float data with d in the millions) the bounds prove nothing.
-    if (!(relative_ < 0.25)) return std::numeric_limits<double>::infinity();
-    const double square =
-        (own_upper * own_upper * (1 + relative_) * (1 + 8 * eps) + 4 * absolute_) /
-        ((1 - relative_) * (1 - 8 * eps));
-    return std::sqrt(square) * (1 + 8 * eps);
+    return (threshold_factor_ * own_upper + threshold_offset_) * (1 + 4 * eps);
   }
 
   /// The distance between the own centre and another beyond which the other is past
@@ -94,6 +110,8 @@ class distance_bounds {
  private:
   static constexpr double eps = std::numeric_limits<double>::epsilon();
   double relative_, absolute_;
+  double threshold_factor_ = std::numeric_limits<double>::infinity();
+  double threshold_offset_ = std::numeric_limits<double>::infinity();
 };
 
 }  // namespace km::detail

@@ -60,6 +60,13 @@ class expanded_screen {
     return std::isfinite(relative_) && largest_norm <= std::numeric_limits<Scalar>::max() / 16;
   }
 
+  /// How far |x|^2 + score(c) may be from the exact |x - c|^2, and the canonical distance too,
+  /// for a point of squared norm `norm` (rigorous for any summation order, with or without FMA;
+  /// gamma = d u / (1 - d u)): the score is off by at most gamma (3 |c|^2 + |x|^2), the computed
+  /// |x|^2 by gamma |x|^2, the canonical distance, at most 2 (|x|^2 + |c|^2), by gamma times
+  /// that; relative_ exceeds gamma by 16 roundings, which cover the few operations around it.
+  Scalar margin(Scalar norm) const { return centre_margin_ + (4 * relative_ * norm + absolute_); }
+
   /// Values of one point's score row: k rounded up to whole registers.
   Eigen::Index padded_k() const noexcept { return Eigen::Index(groups_) * lanes; }
 
@@ -96,30 +103,33 @@ class expanded_screen {
   template <typename CentreRow>
   int nearest(const Scalar* point, Scalar norm, int previous, CentreRow centre_row,
               const Scalar* scores, int* candidates, std::uint64_t& canonical) const {
-    // Per lane the smallest and second smallest score.
-    pack first = Eigen::Map<const pack>(scores);
-    pack second = pack::Constant(std::numeric_limits<Scalar>::infinity());
-    for (int g = 1; g < groups_; ++g) {
-      const pack score = Eigen::Map<const pack>(scores + g * lanes);
-      second = second.min(first.max(score));
-      first = first.min(score);
+    pack smallest = Eigen::Map<const pack>(scores);
+    for (int g = 1; g < groups_; ++g)
+      smallest = smallest.min(Eigen::Map<const pack>(scores + g * lanes));
+    const Scalar best = smallest.minCoeff();
+    // The likely winner: most often the point's centre of the previous pass.
+    int winner = previous;
+    if (previous < 0 || scores[previous] != best) {
+      winner = 0;
+      while (scores[winner] != best)
+        ++winner;
     }
-    const Scalar best = first.minCoeff();
-    // Margins (rigorous for any summation order, with or without FMA; gamma = d u / (1 - d u)):
-    // the score is off by at most gamma (3 |c|^2 + |x|^2), and the canonical distance, at most
-    // 2 (|x|^2 + |c|^2), by gamma times that; relative_ exceeds gamma by 16 roundings, which
-    // cover the few operations below. So a centre can beat the best one only if its score is
-    // within 2 (6 relative |c|^2 + 4 relative |x|^2 + absolute) of the best score.
-    const Scalar threshold = best + 2 * (centre_margin_ + (4 * relative_ * norm + absolute_));
-    // Unique when only one lane's smallest and no lane's second is within the threshold.
-    if ((first <= threshold).count() != 1 || !(second.minCoeff() > threshold))
-      return nearest_among_close(point, threshold, centre_row, scores, candidates, canonical);
-    // Which centre: most often the point's centre of the previous pass.
-    if (previous >= 0 && scores[previous] == best) return previous;
-    int winner = 0;
-    while (scores[winner] != best)
-      ++winner;
-    return winner;
+    const Scalar threshold = best + 2 * margin(norm);
+    if (runner_up(scores, winner) > threshold) return winner;
+    return nearest_among_close(point, threshold, centre_row, scores, candidates, canonical);
+  }
+
+  /// The smallest score of the centres other than `winner`: the minimum over all registers,
+  /// with +inf added to the winner's lane (no lane masking in Eigen's fixed-size arrays costs
+  /// less).
+  Scalar runner_up(const Scalar* scores, int winner) const {
+    const int winner_group = winner / lanes;
+    pack smallest = Eigen::Map<const pack>(scores + winner_group * lanes) +
+                    Eigen::Map<const pack>(hide_lane_.data() + (winner % lanes) * lanes);
+    for (int g = 0; g < groups_; ++g) {
+      if (g != winner_group) smallest = smallest.min(Eigen::Map<const pack>(scores + g * lanes));
+    }
+    return smallest.minCoeff();
   }
 
  private:
@@ -139,6 +149,13 @@ class expanded_screen {
     return nearest_of(point, candidates, count, centre_row, d_, distance);
   }
 
+  // Row L: +inf in lane L, 0 in the others (inf + a finite score = inf).
+  const std::vector<Scalar> hide_lane_ = [] {
+    std::vector<Scalar> rows(lanes * lanes, Scalar(0));
+    for (int lane = 0; lane < lanes; ++lane)
+      rows[static_cast<std::size_t>(lane * lanes + lane)] = std::numeric_limits<Scalar>::infinity();
+    return rows;
+  }();
   // Group g: `lanes` squared norms, then d rows of `lanes` coordinates (centre g * lanes + lane).
   std::vector<Scalar> packed_;
   int k_ = 0, groups_ = 0;
