@@ -50,8 +50,8 @@ struct hamerly {
           upper_(static_cast<std::size_t>(points.rows())),
           lower_(static_cast<std::size_t>(points.rows())) {
       if (points.cols() <= screen_type::max_dimensions) {
-        point_norms_ = points.rowwise().squaredNorm();
-        norms_usable_ = (point_norms_.array() <= std::numeric_limits<Scalar>::max() / 16).all();
+        norms_usable_ =
+            screen_type::largest_norm(points) <= std::numeric_limits<Scalar>::max() / 16;
       }
     }
 
@@ -148,10 +148,11 @@ struct hamerly {
       for (int p = 0; p < waiting.size; ++p) {
         const Eigen::Index i = waiting.points[p];
         const Scalar* scores = waiting.scores.row(p).data();
-        const int best = screen_.nearest(rows[p], point_norms_[i], labels[i], centre_row, scores,
+        const Scalar point_norm = points_.row(i).squaredNorm();  // only where bounds failed
+        const int best = screen_.nearest(rows[p], point_norm, labels[i], centre_row, scores,
                                          waiting.candidates.data(), canonical);
-        const double norm = static_cast<double>(point_norms_[i]);
-        const double margin = static_cast<double>(screen_.margin(point_norms_[i]));
+        const double norm = static_cast<double>(point_norm);
+        const double margin = static_cast<double>(screen_.margin(point_norm));
         const std::size_t s = static_cast<std::size_t>(i);
         upper_[s] = bounds_.upper_from_score(norm, static_cast<double>(scores[best]), margin);
         lower_[s] = k > 1 ? bounds_.lower_from_score(
@@ -202,7 +203,6 @@ struct hamerly {
     // Rows up to screen_type::max_dimensions long that fail their bounds are assigned through
     // the expanded screen, screen_tile at a time; longer ones canonically (assign_fully).
     screen_type screen_;
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;
     bool norms_usable_ = false;
     std::vector<queue> queues_;        // per thread
     std::vector<double> upper_;        // >= exact distance of each point to its centre

@@ -29,9 +29,17 @@ struct vectorised {
 
    public:
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
-        : points_(points), team_(team), point_norms_(points.rowwise().squaredNorm()) {
+        : points_(points), team_(team) {
       const Scalar limit = std::numeric_limits<Scalar>::max() / 16;
-      norms_usable_ = (point_norms_.array() <= limit).all();  // also false for inf / NaN
+      if (points.cols() <= screen_dimensions) {
+        // Short rows: the screen's margins take the largest norm, and no n-vector is stored
+        // (a fresh one costs more in page faults than the norms cost to compute).
+        largest_norm_ = screen_type::largest_norm(points);
+        norms_usable_ = largest_norm_ <= limit;
+      } else {
+        point_norms_ = points.rowwise().squaredNorm();
+        norms_usable_ = (point_norms_.array() <= limit).all();  // also false for inf / NaN
+      }
     }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
@@ -119,7 +127,7 @@ struct vectorised {
               screen_.template score<screen_tile>(rows, own.products.data());
               for (int p = 0; p < tile; ++p) {
                 const int label =
-                    screen_.nearest(rows[p], point_norms_[i + p], labels[i + p], centre_row,
+                    screen_.nearest(rows[p], largest_norm_, labels[i + p], centre_row,
                                     own.products.row(p).data(), own.candidates.data(), canonical);
                 if (labels[i + p] != label) {
                   labels[i + p] = label;
@@ -189,7 +197,8 @@ struct vectorised {
 
     detail::points_view<Scalar> points_;
     detail::thread_team& team_;
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;  // for the matrix product only
+    Scalar largest_norm_ = 0;                               // for the screen only
     bool norms_usable_ = false;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_norms_;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_margins_;

@@ -18,6 +18,7 @@
 
 #include "../result.hpp"
 #include "distance.hpp"
+#include "points.hpp"
 
 namespace km::detail {
 
@@ -30,6 +31,15 @@ class expanded_screen {
   using pack = Eigen::Array<Scalar, lanes, 1>;
   /// The longest rows screened here; longer ones go through a matrix product's cache blocks.
   static constexpr int max_dimensions = 32;
+
+  /// The largest squared norm of the points (inf past the range): the screen needs every one
+  /// at most max / 16, and margin() may take this bound in place of a point's own norm.
+  static Scalar largest_norm(const points_view<Scalar>& points) {
+    Scalar largest = 0;
+    for (Eigen::Index i = 0; i < points.rows(); ++i)
+      largest = std::max(largest, points.row(i).squaredNorm());
+    return largest;
+  }
 
   /// Packs `centres` for the passes to come; false when their norms are too large for the
   /// expanded form (the caller then compares canonically).
