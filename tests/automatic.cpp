@@ -30,11 +30,14 @@ TEST_CASE("automatic follows its documented rule", "[automatic]") {
   CHECK(km::automatic::choose(1000, 2, 10) == strategy_choice::kd_tree);
   CHECK(km::automatic::choose(1000000, 4, 32) == strategy_choice::kd_tree);
   CHECK(km::automatic::choose(1000000, 8, 32) == strategy_choice::hamerly);
-  // Mid dimension or few centres: hamerly.
+  // Above that, up to 4 centres: naive, whatever n.
+  CHECK(km::automatic::choose(100000, 16, 3) == strategy_choice::naive);
+  CHECK(km::automatic::choose(1000, 8, 4) == strategy_choice::naive);
+  // Mid dimension, moderate k, small or large n: hamerly.
+  CHECK(km::automatic::choose(1000, 8, 5) == strategy_choice::hamerly);
   CHECK(km::automatic::choose(100000, 16, 64) == strategy_choice::hamerly);
   CHECK(km::automatic::choose(10992, 16, 10) == strategy_choice::hamerly);
-  // Tiny problems above that: naive.
-  CHECK(km::automatic::choose(1797, 64, 10) == strategy_choice::naive);
+  CHECK(km::automatic::choose(1797, 64, 10) == strategy_choice::hamerly);
   CHECK(km::automatic::choose(100000, 64, 8) == strategy_choice::hamerly);
   // High dimension and many centres: elkan, unless its n x k bounds would pass 1 GiB.
   CHECK(km::automatic::choose(50000, 256, 256) == strategy_choice::elkan);

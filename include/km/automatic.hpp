@@ -26,12 +26,17 @@ struct automatic {
   /// Elkan's n x k bounds beyond this go to hamerly instead (km::elkan itself accepts 4 GiB).
   static constexpr std::uint64_t elkan_bound_bytes = std::uint64_t(1) << 30;
 
+  /// Up to this many columns, kd_tree whatever n and k (the first branch of choose()).
+  static constexpr Eigen::Index kd_tree_dimensions = 4;
+
+  /// Up to this many centres (and more than kd_tree_dimensions columns), naive.
+  static constexpr int naive_centres = 4;
+
   /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
   /// km::automatic chooses", has the figures behind each branch):
   /// - d <= 4: kd_tree. Boxes separate the centres well in low dimension.
-  /// - n k d <= 1.5e6: naive. A pass costs about a millisecond; there is too little to amortise
-  ///   a product's blocks or bounds against (digits, n k d = 1.15e6: naive 2.3 ms, the others
-  ///   3.0-3.3 ms; pendigits, n k d = 1.76e6: naive 1.67x slower than automatic).
+  /// - k <= 4: naive. A few centres fill a fraction of a register for the vectorised screen, and
+  ///   bounds have little to skip (1e5 x 16, k = 3: naive 14.8 ms, vectorised 16.2, hamerly 21.2).
   /// - d >= 128 and k >= 32: elkan, after an opening of vectorised passes (see opening_share).
   ///   Its k bounds per point skip most of the long distances, which cost the most there,
   ///   where hamerly's single lower bound stops pruning.
@@ -41,8 +46,8 @@ struct automatic {
   ///   dimension with moderate k most points keep their centre once the centres settle, and
   ///   then cost O(1) each; before that, the matrix product is cheaper than failing bounds.
   static constexpr strategy_choice choose(Eigen::Index n, Eigen::Index d, int k) {
-    if (d <= 4) return strategy_choice::kd_tree;
-    if (static_cast<double>(n) * static_cast<double>(d) * k <= 1.5e6) return strategy_choice::naive;
+    if (d <= kd_tree_dimensions) return strategy_choice::kd_tree;
+    if (k <= naive_centres) return strategy_choice::naive;
     const std::uint64_t elkan_bytes =
         static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k) * sizeof(double);
     if (d >= 128 && k >= 32 && elkan_bytes <= elkan_bound_bytes) return strategy_choice::elkan;
@@ -62,7 +67,15 @@ struct automatic {
   class assigner {
    public:
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
-        : points_(points), team_(team) {}
+        : points_(points), team_(team) {
+      // Where the rule does not depend on k, the strategy starts now, in the order its own fit
+      // would allocate in: built after the driver's buffers, a kd-tree made repeated fits of
+      // 1e5 x 2 points 1.5x slower here through fresh pages (30 against 20.5 ms, k = 16).
+      if (points.cols() <= kd_tree_dimensions) {
+        settled_ = strategy_choice::kd_tree;
+        start(settled_);
+      }
+    }
 
     /// k is known only now, with the first centres: the choice and the chosen strategy's
     /// per-fit set-up (a kd-tree, bounds) happen on the first pass. Every strategy gives the

@@ -30,7 +30,7 @@ class expanded_screen {
   static constexpr int lanes = std::max<int>(4, EIGEN_MAX_ALIGN_BYTES / int(sizeof(Scalar)));
   using pack = Eigen::Array<Scalar, lanes, 1>;
   /// The longest rows screened here; longer ones go through a matrix product's cache blocks.
-  static constexpr int max_dimensions = 32;
+  static constexpr int max_dimensions = 64;
 
   /// The largest squared norm of the points (inf past the range): the screen needs every one
   /// at most max / 16, and margin() may take this bound in place of a point's own norm.
