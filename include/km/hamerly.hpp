@@ -32,13 +32,13 @@ struct hamerly {
   template <typename Scalar>
   class assigner {
     using screen_type = detail::expanded_screen<Scalar>;
-    static constexpr int screen_tile = 8;
+    static constexpr int screen_tile = screen_type::lanes;
 
     /// Points waiting to be scored together, with the scratch to score them.
     struct queue {
       Eigen::Index points[screen_tile];
       int size = 0;
-      row_matrix<Scalar> scores;
+      std::vector<Scalar> scores;
       std::vector<int> candidates;
     };
 
@@ -136,28 +136,28 @@ struct hamerly {
     Eigen::Index assign_screened(queue& waiting, const row_matrix<Scalar>& centres,
                                  Eigen::VectorXi& labels, int slot) {
       const int k = static_cast<int>(centres.rows());
-      waiting.scores.resize(screen_tile, screen_.padded_k());
+      waiting.scores.resize(static_cast<std::size_t>(screen_.tile_size()));
       waiting.candidates.resize(static_cast<std::size_t>(k));
       const Scalar* rows[screen_tile];
       for (int p = 0; p < screen_tile; ++p)  // a short tile repeats its last point
         rows[p] = points_.row(waiting.points[std::min(p, waiting.size - 1)]).data();
-      screen_.template score<screen_tile>(rows, waiting.scores.data());
+      const auto scored = screen_.score(rows, waiting.scores.data());
       const auto centre_row = [&centres](int c) { return centres.row(c).data(); };
       std::uint64_t canonical = 0;
       Eigen::Index changed = 0;
       for (int p = 0; p < waiting.size; ++p) {
         const Eigen::Index i = waiting.points[p];
-        const Scalar* scores = waiting.scores.row(p).data();
         const Scalar point_norm = points_.row(i).squaredNorm();  // only where bounds failed
-        const int best = screen_.nearest(rows[p], point_norm, labels[i], centre_row, scores,
+        const int best = screen_.nearest(scored, p, rows[p], point_norm, labels[i], centre_row,
                                          waiting.candidates.data(), canonical);
         const double norm = static_cast<double>(point_norm);
         const double margin = static_cast<double>(screen_.margin(point_norm));
         const std::size_t s = static_cast<std::size_t>(i);
-        upper_[s] = bounds_.upper_from_score(norm, static_cast<double>(scores[best]), margin);
-        lower_[s] = k > 1 ? bounds_.lower_from_score(
-                                norm, static_cast<double>(screen_.runner_up(scores, best)), margin)
-                          : std::numeric_limits<double>::infinity();
+        upper_[s] = bounds_.upper_from_score(norm, static_cast<double>(scored.at(best, p)), margin);
+        lower_[s] =
+            k > 1 ? bounds_.lower_from_score(
+                        norm, static_cast<double>(screen_type::runner_up(scored, p, best)), margin)
+                  : std::numeric_limits<double>::infinity();
         if (labels[i] != best) {
           labels[i] = best;
           ++changed;

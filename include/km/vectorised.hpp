@@ -100,10 +100,10 @@ struct vectorised {
     /// Up to this many columns the points go through detail::expanded_screen one by one; from
     /// there on the matrix product's cache blocking wins (bench/README.md, "vectorised").
     static constexpr Eigen::Index screen_dimensions = screen_type::max_dimensions;
-    static constexpr int screen_tile = 8;  // points scored together
 
    private:
     Eigen::Index screened(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      constexpr int tile = screen_type::lanes;
       const int k = static_cast<int>(centres.rows());
       const detail::chunks work{points_.rows(), 2048};
       const int slots = team_.slots(work.count());
@@ -114,21 +114,20 @@ struct vectorised {
       return detail::sum_over_chunks(
           team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
             scratch& own = scratch_[static_cast<std::size_t>(slot)];
-            own.products.resize(screen_tile, screen_.padded_k());
+            own.products.resize(1, screen_.tile_size());
             own.candidates.resize(static_cast<std::size_t>(k));
             std::uint64_t canonical = 0;
             Eigen::Index changed = 0;
-            for (Eigen::Index i = begin; i < end; i += screen_tile) {
+            for (Eigen::Index i = begin; i < end; i += tile) {
               // A short last tile repeats its last point rather than branch in the kernel.
-              const int tile = static_cast<int>(std::min<Eigen::Index>(screen_tile, end - i));
-              const Scalar* rows[screen_tile];
-              for (int p = 0; p < screen_tile; ++p)
-                rows[p] = points_.row(i + std::min(p, tile - 1)).data();
-              screen_.template score<screen_tile>(rows, own.products.data());
-              for (int p = 0; p < tile; ++p) {
-                const int label =
-                    screen_.nearest(rows[p], largest_norm_, labels[i + p], centre_row,
-                                    own.products.row(p).data(), own.candidates.data(), canonical);
+              const int size = static_cast<int>(std::min<Eigen::Index>(tile, end - i));
+              const Scalar* rows[tile];
+              for (int p = 0; p < tile; ++p)
+                rows[p] = points_.row(i + std::min(p, size - 1)).data();
+              const auto scored = screen_.score(rows, own.products.data());
+              for (int p = 0; p < size; ++p) {
+                const int label = screen_.nearest(scored, p, rows[p], largest_norm_, labels[i + p],
+                                                  centre_row, own.candidates.data(), canonical);
                 if (labels[i + p] != label) {
                   labels[i + p] = label;
                   ++changed;
@@ -141,7 +140,8 @@ struct vectorised {
           });
     }
 
-    /// Per thread: one block's products and the candidate list of one point.
+    /// Per thread: one block's products (or one tile's scores) and the candidate list of one
+    /// point.
     struct scratch {
       row_matrix<Scalar> products;
       std::vector<int> candidates;

@@ -1,10 +1,12 @@
-// The expanded-form screen for short rows: every centre's score |c|^2 - 2 x.c for one point,
-// computed a register of centres at a time, then the exactness check of DESIGN.md rule 3.
+// The expanded-form screen for short rows: every centre's score |c|^2 - 2 x.c for a tile of
+// points, then the exactness check of DESIGN.md rule 3.
 //
 // In low and middle dimension a matrix product spends more time packing its operands and the
-// caller more time re-reading the product block than the arithmetic takes. Here the centres are
-// packed once per pass, `lanes` of them side by side (one SIMD register per dimension), so a
-// point's scores come out of d multiply-adds per register, straight into the running minima.
+// caller more time re-reading the product block than the arithmetic takes. Here one SIMD
+// register holds the same centre's score for `lanes` points: a centre costs d multiply-adds with
+// its coordinates broadcast, and the running best and second-best scores of every point of the
+// tile are a register each, kept by min and max alone. No search across a register's lanes is
+// left for the per-point decision, which mostly reduces to two comparisons.
 #pragma once
 
 #include <algorithm>
@@ -25,8 +27,8 @@ namespace km::detail {
 template <typename Scalar>
 class expanded_screen {
  public:
-  /// Centres per register: Eigen's widest packet (8 doubles with AVX-512), at least 4 so that
-  /// a build without SIMD still has independent chains to overlap.
+  /// Points per tile: Eigen's widest packet (8 doubles with AVX-512), at least 4 so that a build
+  /// without SIMD still has independent chains to overlap.
   static constexpr int lanes = std::max<int>(4, EIGEN_MAX_ALIGN_BYTES / int(sizeof(Scalar)));
   using pack = Eigen::Array<Scalar, lanes, 1>;
   /// The longest rows screened here; longer ones go through a matrix product's cache blocks.
@@ -41,28 +43,18 @@ class expanded_screen {
     return largest;
   }
 
-  /// Packs `centres` for the passes to come; false when their norms are too large for the
+  /// Takes `centres` for the passes to come; false when their norms are too large for the
   /// expanded form (the caller then compares canonically).
   bool set_centres(const row_matrix<Scalar>& centres) {
     k_ = static_cast<int>(centres.rows());
     d_ = centres.cols();
-    groups_ = (k_ + lanes - 1) / lanes;
-    packed_.assign(static_cast<std::size_t>(groups_) * static_cast<std::size_t>(d_ + 1) * lanes,
-                   Scalar(0));
+    coordinates_.assign(centres.data(), centres.data() + centres.size());
+    norms_.resize(static_cast<std::size_t>(k_) * lanes);
     Scalar largest_norm = 0;
-    for (int c = 0; c < groups_ * lanes; ++c) {
-      Scalar* group = packed_.data() + static_cast<std::size_t>(c / lanes) *
-                                           static_cast<std::size_t>(d_ + 1) * lanes;
-      const int lane = c % lanes;
-      if (c >= k_) {  // padding: a score of +inf never wins and is never a candidate
-        group[lane] = std::numeric_limits<Scalar>::infinity();
-        continue;
-      }
+    for (int c = 0; c < k_; ++c) {
       const Scalar norm = centres.row(c).squaredNorm();
-      group[lane] = norm;
+      std::fill_n(norms_.begin() + std::ptrdiff_t(c) * lanes, lanes, norm);
       largest_norm = std::max(largest_norm, norm);
-      for (Eigen::Index j = 0; j < d_; ++j)
-        group[(j + 1) * lanes + lane] = centres(c, j);
     }
     relative_ = error_bound<Scalar>::relative(d_);
     absolute_ = error_bound<Scalar>::absolute(d_);
@@ -77,98 +69,122 @@ class expanded_screen {
   /// that; relative_ exceeds gamma by 16 roundings, which cover the few operations around it.
   Scalar margin(Scalar norm) const { return centre_margin_ + (4 * relative_ * norm + absolute_); }
 
-  /// Values of one point's score row: k rounded up to whole registers.
-  Eigen::Index padded_k() const noexcept { return Eigen::Index(groups_) * lanes; }
+  /// Scalars of one tile's scores: k registers of `lanes`.
+  Eigen::Index tile_size() const noexcept { return Eigen::Index(k_) * lanes; }
 
-  /// Scores |c|^2 - 2 x.c of `tile` points against every centre, into `scores` (row p of
-  /// padded_k() values for point p). Several points per register of centres: their chains of
-  /// multiply-adds are independent, so the processor overlaps them instead of waiting on one.
-  template <int tile>
-  void score(const Scalar* const* points, Scalar* scores) const {
-    // -2 x, exact, once per point rather than once per register of centres.
-    Eigen::Array<Scalar, tile, max_dimensions> twice;
-    for (int p = 0; p < tile; ++p) {
-      for (Eigen::Index j = 0; j < d_; ++j)
-        twice(p, j) = -2 * points[p][j];
+  /// One tile's outcome: every centre's score, centre c's for point p at c * lanes + p, and per
+  /// point the smallest score and the second smallest (equal to it on a tie).
+  struct tile {
+    Scalar* scores;
+    pack best, second;
+
+    Scalar at(int centre, int p) const {
+      return scores[std::size_t(centre) * lanes + std::size_t(p)];
     }
-    for (int g = 0; g < groups_; ++g) {
-      const Scalar* group = group_data(g);
-      pack sum[tile];
-      for (int p = 0; p < tile; ++p)
-        sum[p] = Eigen::Map<const pack>(group);
-      for (Eigen::Index j = 0; j < d_; ++j) {
-        const pack coordinate = Eigen::Map<const pack>(group + (j + 1) * lanes);
-        for (int p = 0; p < tile; ++p)
-          sum[p] += twice(p, j) * coordinate;
-      }
-      for (int p = 0; p < tile; ++p)
-        Eigen::Map<pack>(scores + p * padded_k() + g * lanes) = sum[p];
+  };
+
+  /// Scores the `lanes` points (a short tile repeats a point) against every centre, into
+  /// `scores` (tile_size() scalars). Several centres at once: their chains of multiply-adds are
+  /// independent, so the processor overlaps them instead of waiting on one.
+  tile score(const Scalar* const* points, Scalar* scores) const {
+    // -2 x, exact, a register per coordinate: once per tile rather than once per centre.
+    pack twice[max_dimensions];
+    for (Eigen::Index j = 0; j < d_; ++j) {
+      for (int p = 0; p < lanes; ++p)
+        twice[j](p) = -2 * points[p][j];
     }
+    // Registers are filled by loads from broadcast copies (norms, infinities), never by
+    // pack::Constant: GCC builds those from half-width stores, and the full-width load that
+    // follows cannot be forwarded from them (a stall on every centre's chain).
+    pack best = Eigen::Map<const pack>(infinities_.data());
+    pack second = best;
+    int c = 0;
+    for (; c + centres_at_once <= k_; c += centres_at_once)
+      score_centres<centres_at_once>(twice, c, scores, best, second);
+    for (; c < k_; ++c)
+      score_centres<1>(twice, c, scores, best, second);
+    return tile{scores, best, second};
   }
 
-  /// The canonically nearest centre to `point` (squared norm `norm`, at most max / 16), ties to
-  /// the lowest index, from its row of score(). `previous` (or -1) is tried first. `candidates`
-  /// holds k ints of the caller's scratch; `canonical` counts the canonical distances computed
-  /// for near-ties. Safe to call from several threads at once.
+  /// The canonically nearest centre to point p of `scored` (`point`, squared norm `norm`, at most
+  /// max / 16), ties to the lowest index. `previous` (or -1) is tried first. `candidates` holds k
+  /// ints of the caller's scratch; `canonical` counts the canonical distances computed for
+  /// near-ties. Safe to call from several threads at once.
   template <typename CentreRow>
-  int nearest(const Scalar* point, Scalar norm, int previous, CentreRow centre_row,
-              const Scalar* scores, int* candidates, std::uint64_t& canonical) const {
-    pack smallest = Eigen::Map<const pack>(scores);
-    for (int g = 1; g < groups_; ++g)
-      smallest = smallest.min(Eigen::Map<const pack>(scores + g * lanes));
-    const Scalar best = smallest.minCoeff();
-    // The likely winner: most often the point's centre of the previous pass.
-    int winner = previous;
-    if (previous < 0 || scores[previous] != best) {
-      winner = 0;
-      while (scores[winner] != best)
-        ++winner;
-    }
+  int nearest(const tile& scored, int p, const Scalar* point, Scalar norm, int previous,
+              CentreRow centre_row, int* candidates, std::uint64_t& canonical) const {
+    const Scalar best = scored.best(p);
     const Scalar threshold = best + 2 * margin(norm);
-    if (runner_up(scores, winner) > threshold) return winner;
-    return nearest_among_close(point, threshold, centre_row, scores, candidates, canonical);
+    if (!(scored.second(p) > threshold)) {
+      int count = 0;
+      for (int c = 0; c < k_; ++c) {
+        if (!(scored.at(c, p) > threshold)) candidates[count++] = c;
+      }
+      canonical += static_cast<std::uint64_t>(count);
+      Scalar distance;
+      return nearest_of(point, candidates, count, centre_row, d_, distance);
+    }
+    // One centre is clear of the others: the one with the smallest score, most often the
+    // point's centre of the previous pass.
+    if (previous >= 0 && scored.at(previous, p) == best) return previous;
+    int winner = 0;
+    while (scored.at(winner, p) != best)
+      ++winner;
+    return winner;
   }
 
-  /// The smallest score of the centres other than `winner`: the minimum over all registers,
-  /// with +inf added to the winner's lane (no lane masking in Eigen's fixed-size arrays costs
-  /// less).
-  Scalar runner_up(const Scalar* scores, int winner) const {
-    const int winner_group = winner / lanes;
-    pack smallest = Eigen::Map<const pack>(scores + winner_group * lanes) +
-                    Eigen::Map<const pack>(hide_lane_.data() + (winner % lanes) * lanes);
-    for (int g = 0; g < groups_; ++g) {
-      if (g != winner_group) smallest = smallest.min(Eigen::Map<const pack>(scores + g * lanes));
-    }
-    return smallest.minCoeff();
+  /// The smallest score of point p among the centres other than `winner`.
+  static Scalar runner_up(const tile& scored, int p, int winner) {
+    return scored.at(winner, p) == scored.best(p) ? scored.second(p) : scored.best(p);
   }
 
  private:
-  const Scalar* group_data(int g) const {
-    return packed_.data() + static_cast<std::size_t>(g) * static_cast<std::size_t>(d_ + 1) * lanes;
-  }
+  static constexpr int centres_at_once = 8;
 
-  template <typename CentreRow>
-  int nearest_among_close(const Scalar* point, Scalar threshold, CentreRow centre_row,
-                          const Scalar* scores, int* candidates, std::uint64_t& canonical) const {
-    int count = 0;
-    for (int c = 0; c < k_; ++c) {
-      if (!(scores[c] > threshold)) candidates[count++] = c;
+  /// Scores centres [first, first + count) and folds them into the tile's best and second.
+  template <int count>
+  void score_centres(const pack* twice, int first, Scalar* scores, pack& best, pack& second) const {
+    const Scalar* coordinates = coordinates_.data() + std::size_t(first) * std::size_t(d_);
+    pack sum[count];
+    for (int b = 0; b < count; ++b)
+      sum[b] = Eigen::Map<const pack>(norms_.data() + std::size_t(first + b) * lanes);
+    for (Eigen::Index j = 0; j < d_; ++j) {
+      for (int b = 0; b < count; ++b)
+        sum[b] += twice[j] * coordinates[b * d_ + j];
     }
-    canonical += static_cast<std::uint64_t>(count);
-    Scalar distance;
-    return nearest_of(point, candidates, count, centre_row, d_, distance);
+    for (int b = 0; b < count; ++b)
+      Eigen::Map<pack>(scores + std::size_t(first + b) * lanes) = sum[b];
+    // A tournament among the block, then one merge into the running pair: a chain of one
+    // minimum per block rather than one per centre.
+    pack block_best, block_second;
+    smallest_two<count>(sum, block_best, block_second);
+    second = best.max(block_best).min(second.min(block_second));
+    best = best.min(block_best);
   }
 
-  // Row L: +inf in lane L, 0 in the others (inf + a finite score = inf).
-  const std::vector<Scalar> hide_lane_ = [] {
-    std::vector<Scalar> rows(lanes * lanes, Scalar(0));
-    for (int lane = 0; lane < lanes; ++lane)
-      rows[static_cast<std::size_t>(lane * lanes + lane)] = std::numeric_limits<Scalar>::infinity();
-    return rows;
-  }();
-  // Group g: `lanes` squared norms, then d rows of `lanes` coordinates (centre g * lanes + lane).
-  std::vector<Scalar> packed_;
-  int k_ = 0, groups_ = 0;
+  /// The smallest and the second smallest (equal on a tie) of each lane of `values`.
+  template <int count>
+  static void smallest_two(const pack* values, pack& best, pack& second) {
+    if constexpr (count == 1) {
+      best = values[0];
+      second = Eigen::Map<const pack>(infinities_.data());
+    } else if constexpr (count == 2) {
+      best = values[0].min(values[1]);
+      second = values[0].max(values[1]);
+    } else {
+      pack best_low, second_low, best_high, second_high;
+      smallest_two<count / 2>(values, best_low, second_low);
+      smallest_two<count - count / 2>(values + count / 2, best_high, second_high);
+      best = best_low.min(best_high);
+      second = best_low.max(best_high).min(second_low.min(second_high));
+    }
+  }
+
+  std::vector<Scalar> coordinates_;  // the centres, row after row
+  std::vector<Scalar> norms_;        // their squared norms, each repeated `lanes` times
+  inline static const std::vector<Scalar> infinities_ =
+      std::vector<Scalar>(lanes, std::numeric_limits<Scalar>::infinity());
+  int k_ = 0;
   Eigen::Index d_ = 0;
   Scalar relative_ = 0, absolute_ = 0, centre_margin_ = 0;
 };
