@@ -171,19 +171,9 @@ class centre_update {
     scratch.parts.resize(levels, width_);
     const double* parts = scratch.parts.data();
     Eigen::Index moved = 0;
-    constexpr Eigen::Index run = 64;  // labels compared as a block first: most blocks are equal
-    for (Eigen::Index i = begin; i < end; ++i) {
-      if ((i - begin) % run == 0) {
-        const Eigen::Index length = std::min(run, end - i);
-        if (std::memcmp(labels.data() + i, summed_labels_.data() + i,
-                        static_cast<std::size_t>(length) * sizeof(int)) == 0) {
-          i += length - 1;
-          continue;
-        }
-      }
+    const auto move = [&](Eigen::Index i) {
       const int from = summed_labels_[i];
       const int to = labels[i];
-      if (from == to) continue;
       split(i, scratch);
       double* into = sums.data() + to * block;
       for (Eigen::Index t = 0; t < block; ++t)
@@ -197,8 +187,49 @@ class centre_update {
       }
       summed_labels_[i] = to;
       moved += !weights_.given() || weights_[i] > 0;
+    };
+    // Once the labels settle, the points that move are scattered: each row read is a cache miss.
+    // Their indices are gathered a window at a time, and each row is fetched a few moves ahead
+    // of its own, so that the misses overlap instead of following one another.
+    constexpr int window = 64, ahead = 8;
+    Eigen::Index waiting[window];
+    int count = 0;
+    const auto move_waiting = [&] {
+      for (int m = 0; m < count; ++m) {
+        if (m + ahead < count) prefetch_row(waiting[m + ahead]);
+        move(waiting[m]);
+      }
+      count = 0;
+    };
+    constexpr Eigen::Index run = 64;  // labels compared as a block first: most blocks are equal
+    for (Eigen::Index i = begin; i < end; ++i) {
+      if ((i - begin) % run == 0) {
+        const Eigen::Index length = std::min(run, end - i);
+        if (std::memcmp(labels.data() + i, summed_labels_.data() + i,
+                        static_cast<std::size_t>(length) * sizeof(int)) == 0) {
+          i += length - 1;
+          continue;
+        }
+      }
+      if (summed_labels_[i] == labels[i]) continue;
+      waiting[count++] = i;
+      if (count == window) move_waiting();
     }
+    move_waiting();
     return moved;
+  }
+
+  /// Asks the cache for point i's row ahead of its use (a hint: no effect on any result).
+  void prefetch_row(Eigen::Index i) const {
+#if defined(__GNUC__) || defined(__clang__)
+    const char* row = reinterpret_cast<const char*>(points_.row(i).data());
+    const std::size_t bytes = static_cast<std::size_t>(points_.cols()) * sizeof(Scalar);
+    for (std::size_t offset = 0; offset < bytes; offset += 64)
+      __builtin_prefetch(row + offset);
+    __builtin_prefetch(row + bytes - 1);
+#else
+    static_cast<void>(i);
+#endif
   }
 
   /// The grid parts of what point i adds to its cluster's sums, into scratch.parts (sized by the
