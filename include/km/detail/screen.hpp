@@ -48,8 +48,13 @@ class expanded_screen {
   bool set_centres(const row_matrix<Scalar>& centres) {
     k_ = static_cast<int>(centres.rows());
     d_ = centres.cols();
-    coordinates_.assign(centres.data(), centres.data() + centres.size());
-    norms_.resize(static_cast<std::size_t>(k_) * lanes);
+    // Padding centres up to whole half blocks: score 0 coordinates, +inf norm, never a winner
+    // nor a candidate. A tail scored one centre at a time would be a single chain of d
+    // multiply-adds, each waiting on the last.
+    padded_k_ = (k_ + centres_at_once / 2 - 1) / (centres_at_once / 2) * (centres_at_once / 2);
+    coordinates_.assign(std::size_t(padded_k_) * std::size_t(d_), Scalar(0));
+    std::copy_n(centres.data(), centres.size(), coordinates_.begin());
+    norms_.assign(std::size_t(padded_k_) * lanes, std::numeric_limits<Scalar>::infinity());
     Scalar largest_norm = 0;
     for (int c = 0; c < k_; ++c) {
       const Scalar norm = centres.row(c).squaredNorm();
@@ -69,8 +74,8 @@ class expanded_screen {
   /// that; relative_ exceeds gamma by 16 roundings, which cover the few operations around it.
   Scalar margin(Scalar norm) const { return centre_margin_ + (4 * relative_ * norm + absolute_); }
 
-  /// Scalars of one tile's scores: k registers of `lanes`.
-  Eigen::Index tile_size() const noexcept { return Eigen::Index(k_) * lanes; }
+  /// Scalars of one tile's scores: k registers of `lanes` (and a few of padding).
+  Eigen::Index tile_size() const noexcept { return Eigen::Index(padded_k_) * lanes; }
 
   /// One tile's outcome: every centre's score, centre c's for point p at c * lanes + p, and per
   /// point the smallest score and the second smallest (equal to it on a tie).
@@ -99,10 +104,9 @@ class expanded_screen {
     pack best = Eigen::Map<const pack>(infinities_.data());
     pack second = best;
     int c = 0;
-    for (; c + centres_at_once <= k_; c += centres_at_once)
+    for (; c + centres_at_once <= padded_k_; c += centres_at_once)
       score_centres<centres_at_once>(twice, c, scores, best, second);
-    for (; c < k_; ++c)
-      score_centres<1>(twice, c, scores, best, second);
+    if (c < padded_k_) score_centres<centres_at_once / 2>(twice, c, scores, best, second);
     return tile{scores, best, second};
   }
 
@@ -145,12 +149,31 @@ class expanded_screen {
   template <int count>
   void score_centres(const pack* twice, int first, Scalar* scores, pack& best, pack& second) const {
     const Scalar* coordinates = coordinates_.data() + std::size_t(first) * std::size_t(d_);
-    pack sum[count];
-    for (int b = 0; b < count; ++b)
-      sum[b] = Eigen::Map<const pack>(norms_.data() + std::size_t(first + b) * lanes);
-    for (Eigen::Index j = 0; j < d_; ++j) {
+    // Fewer centres than a full block split each sum into partial sums over every chains-th
+    // coordinate: always centres_at_once independent chains of multiply-adds.
+    constexpr int chains = centres_at_once / count;
+    pack partial[count][chains];
+    for (int b = 0; b < count; ++b) {
+      partial[b][0] = Eigen::Map<const pack>(norms_.data() + std::size_t(first + b) * lanes);
+      for (int h = 1; h < chains; ++h)
+        partial[b][h] = pack::Zero();
+    }
+    Eigen::Index j = 0;
+    for (; j + chains <= d_; j += chains) {
+      for (int h = 0; h < chains; ++h) {
+        for (int b = 0; b < count; ++b)
+          partial[b][h] += twice[j + h] * coordinates[b * d_ + j + h];
+      }
+    }
+    for (; j < d_; ++j) {
       for (int b = 0; b < count; ++b)
-        sum[b] += twice[j] * coordinates[b * d_ + j];
+        partial[b][0] += twice[j] * coordinates[b * d_ + j];
+    }
+    pack sum[count];
+    for (int b = 0; b < count; ++b) {
+      sum[b] = partial[b][0];
+      for (int h = 1; h < chains; ++h)
+        sum[b] += partial[b][h];
     }
     for (int b = 0; b < count; ++b)
       Eigen::Map<pack>(scores + std::size_t(first + b) * lanes) = sum[b];
@@ -180,11 +203,11 @@ class expanded_screen {
     }
   }
 
-  std::vector<Scalar> coordinates_;  // the centres, row after row
+  std::vector<Scalar> coordinates_;  // the centres, row after row, then the padding
   std::vector<Scalar> norms_;        // their squared norms, each repeated `lanes` times
   inline static const std::vector<Scalar> infinities_ =
       std::vector<Scalar>(lanes, std::numeric_limits<Scalar>::infinity());
-  int k_ = 0;
+  int k_ = 0, padded_k_ = 0;
   Eigen::Index d_ = 0;
   Scalar relative_ = 0, absolute_ = 0, centre_margin_ = 0;
 };
