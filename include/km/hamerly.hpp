@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -32,13 +33,16 @@ struct hamerly {
   template <typename Scalar>
   class assigner {
     using screen_type = detail::expanded_screen<Scalar>;
-    static constexpr int screen_tile = screen_type::lanes;
+    /// As in km::vectorised: double points are screened in float lanes while few near-ties
+    /// come of it.
+    using coarse_type = detail::expanded_screen<Scalar, float>;
+    static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
 
     /// Points waiting to be scored together, with the scratch to score them.
     struct queue {
-      Eigen::Index points[screen_tile];
+      Eigen::Index points[coarse_type::lanes];  // the most lanes of either screen
       int size = 0;
-      std::vector<Scalar> scores;
+      detail::tile_scores<Scalar> scores;
       std::vector<int> candidates;
     };
 
@@ -50,37 +54,27 @@ struct hamerly {
           upper_(static_cast<std::size_t>(points.rows())),
           lower_(static_cast<std::size_t>(points.rows())) {
       if (points.cols() <= screen_type::max_dimensions) {
-        norms_usable_ =
-            screen_type::largest_norm(points) <= std::numeric_limits<Scalar>::max() / 16;
+        const Scalar largest = screen_type::largest_norm(points);
+        norms_usable_ = screen_type::accepts(largest);
+        coarse_usable_ = has_coarse && coarse_type::accepts(largest);
       }
     }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       const bool first = previous_.rows() == 0;
       if (!first) measure_centres(centres);
-      const bool screened = norms_usable_ && screen_.set_centres(centres);
-      const detail::chunks work{points_.rows(), 4096};
-      const int slots = team_.slots(work.count());
-      distances_.resize(slots);
-      if (queues_.size() < static_cast<std::size_t>(slots))
-        queues_.resize(static_cast<std::size_t>(slots));
-      const Eigen::Index changed =
-          detail::sum_over_chunks(team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
-            Eigen::Index count = 0;
-            queue& waiting = queues_[static_cast<std::size_t>(slot)];
-            for (Eigen::Index i = begin; i < end; ++i) {
-              if (!first && keeps_label(i, centres, labels, slot)) continue;
-              if (!screened) {
-                count += assign_fully(i, centres, labels, slot);
-                continue;
-              }
-              waiting.points[waiting.size++] = i;
-              if (waiting.size == screen_tile)
-                count += assign_screened(waiting, centres, labels, slot);
-            }
-            if (waiting.size > 0) count += assign_screened(waiting, centres, labels, slot);
-            return count;
-          });
+      Eigen::Index changed;
+      if (norms_usable_ && coarse_usable_ && coarse_.set_centres(centres)) {
+        const std::uint64_t before = canonical_.total();
+        changed = pass(&coarse_, centres, labels, first);
+        // Near-ties beyond float's reach: the double screen for the rest of the fit.
+        if (8 * (canonical_.total() - before) > static_cast<std::uint64_t>(points_.rows()))
+          coarse_usable_ = false;
+      } else if (norms_usable_ && screen_.set_centres(centres)) {
+        changed = pass(&screen_, centres, labels, first);
+      } else {
+        changed = pass<screen_type>(nullptr, centres, labels, first);
+      }
       previous_ = centres;
       return changed;
     }
@@ -89,6 +83,36 @@ struct hamerly {
     std::uint64_t distance_computations() const noexcept { return distances_.total(); }
 
    private:
+    /// One pass: bounds first, then the points they fail through `screen`, a tile at a time, or
+    /// (screen null) one by one canonically.
+    template <typename Screen>
+    Eigen::Index pass(const Screen* screen, const row_matrix<Scalar>& centres,
+                      Eigen::VectorXi& labels, bool first) {
+      const detail::chunks work{points_.rows(), 4096};
+      const int slots = team_.slots(work.count());
+      distances_.resize(slots);
+      canonical_.resize(slots);
+      if (queues_.size() < static_cast<std::size_t>(slots))
+        queues_.resize(static_cast<std::size_t>(slots));
+      return detail::sum_over_chunks(
+          team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
+            Eigen::Index count = 0;
+            queue& waiting = queues_[static_cast<std::size_t>(slot)];
+            for (Eigen::Index i = begin; i < end; ++i) {
+              if (!first && keeps_label(i, centres, labels, slot)) continue;
+              if (screen == nullptr) {
+                count += assign_fully(i, centres, labels, slot);
+                continue;
+              }
+              waiting.points[waiting.size++] = i;
+              if (waiting.size == Screen::lanes)
+                count += assign_screened(*screen, waiting, centres, labels, slot);
+            }
+            if (waiting.size > 0) count += assign_screened(*screen, waiting, centres, labels, slot);
+            return count;
+          });
+    }
+
     /// How far each centre moved, the two largest moves, and each centre's nearest neighbour.
     void measure_centres(const row_matrix<Scalar>& centres) {
       bounds_.moves(previous_, centres, moved_);
@@ -133,31 +157,32 @@ struct hamerly {
 
     /// Assigns the queued points through the expanded screen, scored together, and resets their
     /// bounds from the scores (rigorous: the screen's margin covers the scores' errors).
-    Eigen::Index assign_screened(queue& waiting, const row_matrix<Scalar>& centres,
-                                 Eigen::VectorXi& labels, int slot) {
+    template <typename Screen>
+    Eigen::Index assign_screened(const Screen& screen, queue& waiting,
+                                 const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
+                                 int slot) {
       const int k = static_cast<int>(centres.rows());
-      waiting.scores.resize(static_cast<std::size_t>(screen_.tile_size()));
       waiting.candidates.resize(static_cast<std::size_t>(k));
-      const Scalar* rows[screen_tile];
-      for (int p = 0; p < screen_tile; ++p)  // a short tile repeats its last point
+      const Scalar* rows[Screen::lanes];
+      for (int p = 0; p < Screen::lanes; ++p)  // a short tile repeats its last point
         rows[p] = points_.row(waiting.points[std::min(p, waiting.size - 1)]).data();
-      const auto scored = screen_.score(rows, waiting.scores.data());
+      const auto scored = screen.score(rows, waiting.scores.sized_for(screen));
       const auto centre_row = [&centres](int c) { return centres.row(c).data(); };
       std::uint64_t canonical = 0;
       Eigen::Index changed = 0;
       for (int p = 0; p < waiting.size; ++p) {
         const Eigen::Index i = waiting.points[p];
         const Scalar point_norm = points_.row(i).squaredNorm();  // only where bounds failed
-        const int best = screen_.nearest(scored, p, rows[p], point_norm, labels[i], centre_row,
-                                         waiting.candidates.data(), canonical);
+        const int best = screen.nearest(scored, p, rows[p], point_norm, labels[i], centre_row,
+                                        waiting.candidates.data(), canonical);
         const double norm = static_cast<double>(point_norm);
-        const double margin = static_cast<double>(screen_.margin(point_norm));
+        const double margin = static_cast<double>(screen.margin(point_norm));
         const std::size_t s = static_cast<std::size_t>(i);
         upper_[s] = bounds_.upper_from_score(norm, static_cast<double>(scored.at(best, p)), margin);
-        lower_[s] =
-            k > 1 ? bounds_.lower_from_score(
-                        norm, static_cast<double>(screen_type::runner_up(scored, p, best)), margin)
-                  : std::numeric_limits<double>::infinity();
+        lower_[s] = k > 1
+                        ? bounds_.lower_from_score(
+                              norm, static_cast<double>(Screen::runner_up(scored, p, best)), margin)
+                        : std::numeric_limits<double>::infinity();
         if (labels[i] != best) {
           labels[i] = best;
           ++changed;
@@ -165,6 +190,7 @@ struct hamerly {
       }
       distances_[slot] +=
           static_cast<std::uint64_t>(waiting.size) * static_cast<std::uint64_t>(k) + canonical;
+      canonical_[slot] += canonical;
       waiting.size = 0;
       return changed;
     }
@@ -201,9 +227,10 @@ struct hamerly {
     detail::thread_team& team_;
     detail::distance_bounds<Scalar> bounds_;
     // Rows up to screen_type::max_dimensions long that fail their bounds are assigned through
-    // the expanded screen, screen_tile at a time; longer ones canonically (assign_fully).
+    // an expanded screen, a tile at a time; longer ones canonically (assign_fully).
     screen_type screen_;
-    bool norms_usable_ = false;
+    coarse_type coarse_;
+    bool norms_usable_ = false, coarse_usable_ = false;
     std::vector<queue> queues_;        // per thread
     std::vector<double> upper_;        // >= exact distance of each point to its centre
     std::vector<double> lower_;        // <= exact distance of each point to any other centre
@@ -213,6 +240,7 @@ struct hamerly {
     double largest_move_ = 0, second_move_ = 0;
     int largest_mover_ = -1;
     detail::slot_counters distances_;  // per thread
+    detail::slot_counters canonical_;  // canonical comparisons of screened points, per thread
   };
 };
 

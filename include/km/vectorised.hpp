@@ -1,11 +1,14 @@
-// km::vectorised: blocks of points against all centres through Eigen's matrix product, using
-// |x - c|^2 = |x|^2 - 2 x.c + |c|^2, then the exactness check of DESIGN.md rule 3.
+// km::vectorised: every centre's |x - c|^2 = |x|^2 - 2 x.c + |c|^2 at once, then the exactness
+// check of DESIGN.md rule 3. Rows up to 64 long go through detail::expanded_screen (a tile of
+// points against centres broadcast one by one; double points in float lanes while that decides
+// nearly every point); longer rows through blocks of Eigen's matrix product.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -20,12 +23,17 @@ namespace km {
 /// The expanded form is fast (a matrix product) but rounds differently from the canonical
 /// distance, and it loses accuracy when |x| and |c| are large next to |x - c|. Each distance is
 /// therefore only trusted up to a rigorous error margin; every centre whose interval overlaps the
-/// best one's is re-decided with the canonical distance. Memory beside the data: n point norms and
-/// one block x k product buffer, never n x k.
+/// best one's is re-decided with the canonical distance. Memory beside the data: for rows up to
+/// 64 long, k x d centres in each lane type and a tile's k scores per thread; for longer rows, n
+/// point norms and one block x k product buffer per thread. Never n x k.
 struct vectorised {
   template <typename Scalar>
   class assigner {
     using screen_type = detail::expanded_screen<Scalar>;
+    /// Double points are screened in float lanes first (twice the points per register), for as
+    /// long as that leaves few of them to the canonical comparison.
+    using coarse_type = detail::expanded_screen<Scalar, float>;
+    static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
 
    public:
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
@@ -36,6 +44,7 @@ struct vectorised {
         // (a fresh one costs more in page faults than the norms cost to compute).
         largest_norm_ = screen_type::largest_norm(points);
         norms_usable_ = largest_norm_ <= limit;
+        coarse_usable_ = has_coarse && coarse_type::accepts(largest_norm_);
       } else {
         point_norms_ = points.rowwise().squaredNorm();
         norms_usable_ = (point_norms_.array() <= limit).all();  // also false for inf / NaN
@@ -46,8 +55,18 @@ struct vectorised {
       const Eigen::Index n = points_.rows();
       const Eigen::Index d = points_.cols();
       const int k = static_cast<int>(centres.rows());
-      if (d <= screen_dimensions && norms_usable_ && screen_.set_centres(centres))
-        return screened(centres, labels);
+      if (d <= screen_dimensions && norms_usable_) {
+        if (coarse_usable_ && coarse_.set_centres(centres)) {
+          // Lost to near-ties (data far from the origin next to its spread, say): then the
+          // canonical comparisons cost more than float saves, for the rest of the fit.
+          const std::uint64_t before = canonical_.total();
+          const Eigen::Index changed = screened(coarse_, centres, labels);
+          if (8 * (canonical_.total() - before) > static_cast<std::uint64_t>(n))
+            coarse_usable_ = false;
+          return changed;
+        }
+        if (screen_.set_centres(centres)) return screened(screen_, centres, labels);
+      }
       // Keep the product block near 256 KiB whatever k is, and at least 64 rows for the GEMM.
       const Eigen::Index block = std::clamp<Eigen::Index>((Eigen::Index(1) << 15) / k, 64, 2048);
       const detail::chunks work{n, block};
@@ -102,19 +121,22 @@ struct vectorised {
     static constexpr Eigen::Index screen_dimensions = screen_type::max_dimensions;
 
    private:
-    Eigen::Index screened(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
-      constexpr int tile = screen_type::lanes;
+    template <typename Screen>
+    Eigen::Index screened(const Screen& screen, const row_matrix<Scalar>& centres,
+                          Eigen::VectorXi& labels) {
+      constexpr int tile = Screen::lanes;
       const int k = static_cast<int>(centres.rows());
       const detail::chunks work{points_.rows(), 2048};
       const int slots = team_.slots(work.count());
       if (scratch_.size() < static_cast<std::size_t>(slots))
         scratch_.resize(static_cast<std::size_t>(slots));
       distances_.resize(slots);
+      canonical_.resize(slots);
       const auto centre_row = [&centres](int c) { return centres.row(c).data(); };
       return detail::sum_over_chunks(
           team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
             scratch& own = scratch_[static_cast<std::size_t>(slot)];
-            own.products.resize(1, screen_.tile_size());
+            auto* scores = own.scores.sized_for(screen);
             own.candidates.resize(static_cast<std::size_t>(k));
             std::uint64_t canonical = 0;
             Eigen::Index changed = 0;
@@ -124,10 +146,10 @@ struct vectorised {
               const Scalar* rows[tile];
               for (int p = 0; p < tile; ++p)
                 rows[p] = points_.row(i + std::min(p, size - 1)).data();
-              const auto scored = screen_.score(rows, own.products.data());
+              const auto scored = screen.score(rows, scores);
               for (int p = 0; p < size; ++p) {
-                const int label = screen_.nearest(scored, p, rows[p], largest_norm_, labels[i + p],
-                                                  centre_row, own.candidates.data(), canonical);
+                const int label = screen.nearest(scored, p, rows[p], largest_norm_, labels[i + p],
+                                                 centre_row, own.candidates.data(), canonical);
                 if (labels[i + p] != label) {
                   labels[i + p] = label;
                   ++changed;
@@ -136,6 +158,7 @@ struct vectorised {
             }
             distances_[slot] +=
                 static_cast<std::uint64_t>(end - begin) * static_cast<std::uint64_t>(k) + canonical;
+            canonical_[slot] += canonical;
             return changed;
           });
     }
@@ -144,6 +167,7 @@ struct vectorised {
     /// point.
     struct scratch {
       row_matrix<Scalar> products;
+      detail::tile_scores<Scalar> scores;
       std::vector<int> candidates;
     };
 
@@ -202,7 +226,10 @@ struct vectorised {
     bool norms_usable_ = false;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_norms_;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_margins_;
-    screen_type screen_;               // the centres packed for short rows
+    screen_type screen_;  // the centres packed for short rows
+    coarse_type coarse_;  // the same in float lanes, for double points
+    bool coarse_usable_ = false;
+    detail::slot_counters canonical_;  // canonical comparisons of screened points, per thread
     std::vector<scratch> scratch_;     // one per thread
     detail::slot_counters distances_;  // per thread
   };

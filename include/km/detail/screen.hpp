@@ -7,6 +7,10 @@
 // its coordinates broadcast, and the running best and second-best scores of every point of the
 // tile are a register each, kept by min and max alone. No search across a register's lanes is
 // left for the per-point decision, which mostly reduces to two comparisons.
+//
+// Double points may be screened in float lanes (Lane = float): twice the points per register.
+// The margin then also covers rounding the points and centres to float and the float
+// arithmetic, so the decision it proves is still that of the exact double distances.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -24,23 +29,30 @@
 
 namespace km::detail {
 
-template <typename Scalar>
+template <typename Scalar, typename Lane = Scalar>
 class expanded_screen {
+  static_assert(sizeof(Lane) <= sizeof(Scalar), "lanes at most as wide as the points' scalars");
+
  public:
-  /// Points per tile: Eigen's widest packet (8 doubles with AVX-512), at least 4 so that a build
-  /// without SIMD still has independent chains to overlap.
-  static constexpr int lanes = std::max<int>(4, EIGEN_MAX_ALIGN_BYTES / int(sizeof(Scalar)));
-  using pack = Eigen::Array<Scalar, lanes, 1>;
+  /// Points per tile: Eigen's widest packet (8 doubles or 16 floats with AVX-512), at least 4 so
+  /// that a build without SIMD still has independent chains to overlap.
+  static constexpr int lanes = std::max<int>(4, EIGEN_MAX_ALIGN_BYTES / int(sizeof(Lane)));
+  using pack = Eigen::Array<Lane, lanes, 1>;
   /// The longest rows screened here; longer ones go through a matrix product's cache blocks.
   static constexpr int max_dimensions = 64;
 
   /// The largest squared norm of the points (inf past the range): the screen needs every one
-  /// at most max / 16, and margin() may take this bound in place of a point's own norm.
+  /// within accepts(), and margin() may take this bound in place of a point's own norm.
   static Scalar largest_norm(const points_view<Scalar>& points) {
     Scalar largest = 0;
     for (Eigen::Index i = 0; i < points.rows(); ++i)
       largest = std::max(largest, points.row(i).squaredNorm());
     return largest;
+  }
+
+  /// Whether points (or centres) of squared norm up to `norm` fit the expanded form in Lane.
+  static bool accepts(Scalar norm) {
+    return norm <= static_cast<Scalar>(std::numeric_limits<Lane>::max() / 16);
   }
 
   /// Takes `centres` for the passes to come; false when their norms are too large for the
@@ -52,38 +64,57 @@ class expanded_screen {
     // nor a candidate. A tail scored one centre at a time would be a single chain of d
     // multiply-adds, each waiting on the last.
     padded_k_ = (k_ + centres_at_once / 2 - 1) / (centres_at_once / 2) * (centres_at_once / 2);
-    coordinates_.assign(std::size_t(padded_k_) * std::size_t(d_), Scalar(0));
-    std::copy_n(centres.data(), centres.size(), coordinates_.begin());
-    norms_.assign(std::size_t(padded_k_) * lanes, std::numeric_limits<Scalar>::infinity());
     Scalar largest_norm = 0;
+    for (int c = 0; c < k_; ++c)
+      largest_norm = std::max(largest_norm, centres.row(c).squaredNorm());
+    if (!accepts(largest_norm)) return false;  // also for inf and NaN
+    coordinates_.assign(std::size_t(padded_k_) * std::size_t(d_), Lane(0));
+    std::transform(centres.data(), centres.data() + centres.size(), coordinates_.begin(),
+                   [](Scalar value) { return static_cast<Lane>(value); });
+    norms_.assign(std::size_t(padded_k_) * lanes, std::numeric_limits<Lane>::infinity());
     for (int c = 0; c < k_; ++c) {
-      const Scalar norm = centres.row(c).squaredNorm();
+      const Lane norm = static_cast<Lane>(centres.row(c).squaredNorm());
       std::fill_n(norms_.begin() + std::ptrdiff_t(c) * lanes, lanes, norm);
-      largest_norm = std::max(largest_norm, norm);
     }
-    relative_ = error_bound<Scalar>::relative(d_);
+    // The canonical distances' share (and, for Lane = Scalar, the whole margin).
+    const Scalar relative = error_bound<Scalar>::relative(d_);
+    Scalar centre_relative = 6 * relative;
+    point_relative_ = 4 * relative;
     absolute_ = error_bound<Scalar>::absolute(d_);
-    centre_margin_ = 6 * relative_ * largest_norm;
-    return std::isfinite(relative_) && largest_norm <= std::numeric_limits<Scalar>::max() / 16;
+    if constexpr (!std::is_same_v<Lane, Scalar>) {
+      // The score in Lane against the exact |c|^2 - 2 x.c: rounding x and c to Lane moves it by
+      // at most 2.01 u (|c|^2 + 2 |x| |c|), rounding |c|^2 by u |c|^2, and the Lane arithmetic
+      // by gamma_d (|c|^2 + 2 |x| |c|), with 2 |x| |c| <= |x|^2 + |c|^2: all within
+      // R (3 |c|^2 + |x|^2) for R = 2 relative_Lane(d), which exceeds (d + 16) u twice over.
+      // Underflow in Lane: its own absolute slack, twice (arithmetic, and the rounding of
+      // subnormal coordinates).
+      const Scalar lane_relative = 2 * static_cast<Scalar>(error_bound<Lane>::relative(d_));
+      centre_relative += 3 * lane_relative;
+      point_relative_ += lane_relative;
+      absolute_ += 2 * static_cast<Scalar>(error_bound<Lane>::absolute(d_));
+    }
+    centre_margin_ = centre_relative * largest_norm;
+    return std::isfinite(centre_margin_) && std::isfinite(point_relative_);
   }
 
   /// How far |x|^2 + score(c) may be from the exact |x - c|^2, and the canonical distance too,
   /// for a point of squared norm `norm` (rigorous for any summation order, with or without FMA;
   /// gamma = d u / (1 - d u)): the score is off by at most gamma (3 |c|^2 + |x|^2), the computed
   /// |x|^2 by gamma |x|^2, the canonical distance, at most 2 (|x|^2 + |c|^2), by gamma times
-  /// that; relative_ exceeds gamma by 16 roundings, which cover the few operations around it.
-  Scalar margin(Scalar norm) const { return centre_margin_ + (4 * relative_ * norm + absolute_); }
+  /// that; error_bound's relative exceeds gamma by 16 roundings, which cover the few operations
+  /// around it. In Lane = float, set_centres() adds what float costs.
+  Scalar margin(Scalar norm) const { return centre_margin_ + (point_relative_ * norm + absolute_); }
 
-  /// Scalars of one tile's scores: k registers of `lanes` (and a few of padding).
+  /// Values of one tile's scores: k registers of `lanes` (and a few of padding).
   Eigen::Index tile_size() const noexcept { return Eigen::Index(padded_k_) * lanes; }
 
   /// One tile's outcome: every centre's score, centre c's for point p at c * lanes + p, and per
   /// point the smallest score and the second smallest (equal to it on a tie).
   struct tile {
-    Scalar* scores;
+    Lane* scores;
     pack best, second;
 
-    Scalar at(int centre, int p) const {
+    Lane at(int centre, int p) const {
       return scores[std::size_t(centre) * lanes + std::size_t(p)];
     }
   };
@@ -91,12 +122,13 @@ class expanded_screen {
   /// Scores the `lanes` points (a short tile repeats a point) against every centre, into
   /// `scores` (tile_size() scalars). Several centres at once: their chains of multiply-adds are
   /// independent, so the processor overlaps them instead of waiting on one.
-  tile score(const Scalar* const* points, Scalar* scores) const {
-    // -2 x, exact, a register per coordinate: once per tile rather than once per centre.
+  tile score(const Scalar* const* points, Lane* scores) const {
+    // -2 x (exact, then rounded to Lane), a register per coordinate: once per tile rather than
+    // once per centre.
     pack twice[max_dimensions];
     for (Eigen::Index j = 0; j < d_; ++j) {
       for (int p = 0; p < lanes; ++p)
-        twice[j](p) = -2 * points[p][j];
+        twice[j](p) = static_cast<Lane>(-2 * points[p][j]);
     }
     // Registers are filled by loads from broadcast copies (norms, infinities), never by
     // pack::Constant: GCC builds those from half-width stores, and the full-width load that
@@ -117,12 +149,13 @@ class expanded_screen {
   template <typename CentreRow>
   int nearest(const tile& scored, int p, const Scalar* point, Scalar norm, int previous,
               CentreRow centre_row, int* candidates, std::uint64_t& canonical) const {
-    const Scalar best = scored.best(p);
-    const Scalar threshold = best + 2 * margin(norm);
-    if (!(scored.second(p) > threshold)) {
+    // The threshold and the comparisons in Scalar: Lane = float may round best + 2 margin.
+    const Lane best = scored.best(p);
+    const Scalar threshold = static_cast<Scalar>(best) + 2 * margin(norm);
+    if (!(static_cast<Scalar>(scored.second(p)) > threshold)) {
       int count = 0;
       for (int c = 0; c < k_; ++c) {
-        if (!(scored.at(c, p) > threshold)) candidates[count++] = c;
+        if (!(static_cast<Scalar>(scored.at(c, p)) > threshold)) candidates[count++] = c;
       }
       canonical += static_cast<std::uint64_t>(count);
       Scalar distance;
@@ -138,7 +171,7 @@ class expanded_screen {
   }
 
   /// The smallest score of point p among the centres other than `winner`.
-  static Scalar runner_up(const tile& scored, int p, int winner) {
+  static Lane runner_up(const tile& scored, int p, int winner) {
     return scored.at(winner, p) == scored.best(p) ? scored.second(p) : scored.best(p);
   }
 
@@ -147,8 +180,8 @@ class expanded_screen {
 
   /// Scores centres [first, first + count) and folds them into the tile's best and second.
   template <int count>
-  void score_centres(const pack* twice, int first, Scalar* scores, pack& best, pack& second) const {
-    const Scalar* coordinates = coordinates_.data() + std::size_t(first) * std::size_t(d_);
+  void score_centres(const pack* twice, int first, Lane* scores, pack& best, pack& second) const {
+    const Lane* coordinates = coordinates_.data() + std::size_t(first) * std::size_t(d_);
     // Fewer centres than a full block split each sum into partial sums over every chains-th
     // coordinate: always centres_at_once independent chains of multiply-adds.
     constexpr int chains = centres_at_once / count;
@@ -203,13 +236,38 @@ class expanded_screen {
     }
   }
 
-  std::vector<Scalar> coordinates_;  // the centres, row after row, then the padding
-  std::vector<Scalar> norms_;        // their squared norms, each repeated `lanes` times
-  inline static const std::vector<Scalar> infinities_ =
-      std::vector<Scalar>(lanes, std::numeric_limits<Scalar>::infinity());
+  std::vector<Lane> coordinates_;  // the centres, row after row, then the padding
+  std::vector<Lane> norms_;        // their squared norms, each repeated `lanes` times
+  inline static const std::vector<Lane> infinities_ =
+      std::vector<Lane>(lanes, std::numeric_limits<Lane>::infinity());
   int k_ = 0, padded_k_ = 0;
   Eigen::Index d_ = 0;
-  Scalar relative_ = 0, absolute_ = 0, centre_margin_ = 0;
+  Scalar point_relative_ = 0, absolute_ = 0, centre_margin_ = 0;
+};
+
+/// One thread's buffer for a tile's scores, in either lane type that may screen Scalar points.
+template <typename Scalar>
+class tile_scores {
+ public:
+  template <typename Lane>
+  Lane* sized_for(const expanded_screen<Scalar, Lane>& screen) {
+    std::vector<Lane>& buffer = of<Lane>();
+    buffer.resize(static_cast<std::size_t>(screen.tile_size()));
+    return buffer.data();
+  }
+
+ private:
+  template <typename Lane>
+  std::vector<Lane>& of() {
+    if constexpr (std::is_same_v<Lane, Scalar>) {
+      return same_;
+    } else {
+      return float_;
+    }
+  }
+
+  std::vector<Scalar> same_;
+  std::vector<float> float_;
 };
 
 }  // namespace km::detail
