@@ -16,6 +16,7 @@
 #include "detail/distance.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
+#include "detail/product_screen.hpp"
 #include "invalid_input.hpp"
 
 namespace km {
@@ -47,6 +48,11 @@ struct elkan {
       const bool first = previous_.rows() == 0;
       if (first) {
         allocate_lower_bounds(n, k);
+        if (products_.set_centres(centres)) {
+          const Eigen::Index changed = first_pass_screened(centres, labels);
+          previous_ = centres;
+          return changed;
+        }
       } else {
         bounds_.moves(previous_, centres, moved_);
         bounds_.gaps(centres, nearest_gap_, &gap_);
@@ -151,7 +157,52 @@ struct elkan {
       return 1;
     }
 
-    /// The first pass: the canonical comparison against every centre, exactly as km::naive.
+    /// The first pass through the matrix product: every point's k bounds come from its scores
+    /// (rigorous: the margins cover the scores' errors), its label from the expanded screen,
+    /// canonical among near-ties. A third of the time of k canonical distances per point.
+    Eigen::Index first_pass_screened(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const int k = static_cast<int>(centres.rows());
+      // As km::vectorised: a score block near 256 KiB, at least 64 rows for the product.
+      const Eigen::Index block = std::clamp<Eigen::Index>((Eigen::Index(1) << 15) / k, 64, 2048);
+      const detail::chunks work{points_.rows(), block};
+      const int slots = team_.slots(work.count());
+      distances_.resize(slots);
+      scratch_.resize(std::max(scratch_.size(), static_cast<std::size_t>(slots)));
+      return detail::sum_over_chunks(
+          team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
+            first_pass_scratch& own = scratch_[static_cast<std::size_t>(slot)];
+            own.scores.resize(block, k);
+            own.candidates.resize(static_cast<std::size_t>(k));
+            products_.score(points_, start, end - start, own.scores);
+            Eigen::Index changed = 0;
+            for (Eigen::Index i = start; i < end; ++i) {
+              const Scalar norm = points_.row(i).squaredNorm();
+              if (!detail::product_screen<Scalar>::accepts(norm)) {
+                changed += assign_fully(i, centres, labels, slot);
+                continue;
+              }
+              const Scalar* scores = own.scores.row(i - start).data();
+              const int best = products_.nearest(points_.row(i).data(), norm, scores, labels[i],
+                                                 own.candidates.data(), distances_[slot]);
+              for (int c = 0; c < k; ++c) {
+                lower(i, c) = bounds_.lower_from_score(
+                    static_cast<double>(norm), static_cast<double>(scores[c]),
+                    static_cast<double>(products_.margin(c, norm)));
+              }
+              upper_[static_cast<std::size_t>(i)] = bounds_.upper_from_score(
+                  static_cast<double>(norm), static_cast<double>(scores[best]),
+                  static_cast<double>(products_.margin(best, norm)));
+              if (labels[i] != best) {
+                labels[i] = best;
+                ++changed;
+              }
+            }
+            return changed;
+          });
+    }
+
+    /// The first pass when the expanded form cannot be used: the canonical comparison against
+    /// every centre, exactly as km::naive.
     int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
                      int slot) {
       const int k = static_cast<int>(centres.rows());
@@ -182,6 +233,14 @@ struct elkan {
     Eigen::MatrixXd gap_;              // <= centre-to-centre distances
     std::vector<double> nearest_gap_;  // <= distance from each centre to its nearest other
     detail::slot_counters distances_;  // per thread
+
+    /// Per thread, for the first pass: one block's scores and the candidates of one point.
+    struct first_pass_scratch {
+      row_matrix<Scalar> scores;
+      std::vector<int> candidates;
+    };
+    detail::product_screen<Scalar> products_;
+    std::vector<first_pass_scratch> scratch_;
   };
 };
 

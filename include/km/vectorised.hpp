@@ -16,6 +16,7 @@
 #include "detail/distance.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
+#include "detail/product_screen.hpp"
 #include "detail/screen.hpp"
 
 namespace km {
@@ -33,21 +34,21 @@ struct vectorised {
     /// Double points are screened in float lanes first (twice the points per register), for as
     /// long as that leaves few of them to the canonical comparison.
     using coarse_type = detail::expanded_screen<Scalar, float>;
+    using product_screen_type = detail::product_screen<Scalar>;
     static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
 
    public:
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
         : points_(points), team_(team) {
-      const Scalar limit = std::numeric_limits<Scalar>::max() / 16;
       if (points.cols() <= screen_dimensions) {
         // Short rows: the screen's margins take the largest norm, and no n-vector is stored
         // (a fresh one costs more in page faults than the norms cost to compute).
         largest_norm_ = screen_type::largest_norm(points);
-        norms_usable_ = largest_norm_ <= limit;
+        norms_usable_ = screen_type::accepts(largest_norm_);
         coarse_usable_ = has_coarse && coarse_type::accepts(largest_norm_);
       } else {
         point_norms_ = points.rowwise().squaredNorm();
-        norms_usable_ = (point_norms_.array() <= limit).all();  // also false for inf / NaN
+        norms_usable_ = (point_norms_.array() <= std::numeric_limits<Scalar>::max() / 16).all();
       }
     }
 
@@ -74,36 +75,21 @@ struct vectorised {
       if (scratch_.size() < static_cast<std::size_t>(slots))
         scratch_.resize(static_cast<std::size_t>(slots));
       distances_.resize(slots);
-
-      const Scalar relative = detail::error_bound<Scalar>::relative(d);
-      const Scalar absolute = detail::error_bound<Scalar>::absolute(d);
-      centre_norms_ = centres.rowwise().squaredNorm();
-      const Scalar limit = std::numeric_limits<Scalar>::max() / 16;
-      const bool fast =
-          norms_usable_ && std::isfinite(relative) && (centre_norms_.array() <= limit).all();
-      // The margin of centre c for point x: 6 * relative * |c|^2 + 4 * relative * |x|^2 +
-      // absolute. It bounds the error of the expanded form (gamma_d (3 |c|^2 + |x|^2)) plus that
-      // of the canonical form (gamma_d |x - c|^2 <= 2 gamma_d (|x|^2 + |c|^2)), with room for the
-      // few roundings of the comparisons themselves (relative exceeds gamma_d by 16 roundings).
-      // The point's share is the same for every centre.
-      centre_margins_ = (6 * relative) * centre_norms_;
-
+      const bool fast = norms_usable_ && products_.set_centres(centres);
       return detail::sum_over_chunks(
           team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
             scratch& own = scratch_[static_cast<std::size_t>(slot)];
             own.products.resize(block, k);
             own.candidates.resize(static_cast<std::size_t>(k));
             const Eigen::Index rows = end - start;
-            if (fast) {
-              own.products.topRows(rows).noalias() =
-                  points_.middleRows(start, rows) * centres.transpose();
-            }
+            if (fast) products_.score(points_, start, rows, own.products);
             Eigen::Index changed = 0;
             for (Eigen::Index r = 0; r < rows; ++r) {
               const Eigen::Index i = start + r;
-              const int label =
-                  fast ? nearest(i, r, labels[i], centres, relative, absolute, own, slot)
-                       : nearest_canonical(i, centres, own, slot);
+              const int label = fast ? products_.nearest(points_.row(i).data(), point_norms_[i],
+                                                         own.products.row(r).data(), labels[i],
+                                                         own.candidates.data(), distances_[slot])
+                                     : nearest_canonical(i, centres, own, slot);
               if (labels[i] != label) {
                 labels[i] = label;
                 ++changed;
@@ -171,41 +157,6 @@ struct vectorised {
       std::vector<int> candidates;
     };
 
-    /// Expanded-form screening of point i (row r of the product block), canonical decision only
-    /// among the centres the margins cannot tell apart. `previous`: its label so far (or -1).
-    int nearest(Eigen::Index i, Eigen::Index r, int previous, const row_matrix<Scalar>& centres,
-                Scalar relative, Scalar absolute, scratch& own, int slot) {
-      using array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
-      const int k = static_cast<int>(centres.rows());
-      // x.c in, |c|^2 - 2 x.c out (|x|^2 is the same for every centre). Whole-row array
-      // expressions, so that Eigen vectorises them; min is exact in any order.
-      Eigen::Map<array> score(own.products.row(r).data(), k);
-      const auto margins = centre_margins_.array();
-      score = centre_norms_.array() - 2 * score;
-      const Scalar best_upper = (score + margins).minCoeff();
-      const Scalar threshold = best_upper + 2 * (4 * relative * point_norms_[i] + absolute);
-      // Candidates: centres whose lower end is not above the threshold. Usually only the best.
-      const int count = k - static_cast<int>((score - margins > threshold).count());
-      distances_[slot] +=
-          static_cast<std::uint64_t>(k) + (count > 1 ? static_cast<std::uint64_t>(count) : 0);
-      if (count == 1) {  // which one: most often the point's centre of the previous pass
-        if (previous >= 0 && !(score[previous] - margins[previous] > threshold)) return previous;
-        int c = 0;
-        while (score[c] - margins[c] > threshold)
-          ++c;
-        return c;
-      }
-      int listed = 0;
-      for (int c = 0; c < k; ++c) {
-        if (!(score[c] - margins[c] > threshold))
-          own.candidates[static_cast<std::size_t>(listed++)] = c;
-      }
-      Scalar distance;
-      return detail::nearest_of(
-          points_.row(i).data(), own.candidates.data(), listed,
-          [&centres](int c) { return centres.row(c).data(); }, points_.cols(), distance);
-    }
-
     /// Used when the norms are too large for the expanded form (huge offsets): plain canonical.
     int nearest_canonical(Eigen::Index i, const row_matrix<Scalar>& centres, scratch& own,
                           int slot) {
@@ -224,10 +175,9 @@ struct vectorised {
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;  // for the matrix product only
     Scalar largest_norm_ = 0;                               // for the screen only
     bool norms_usable_ = false;
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_norms_;
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_margins_;
-    screen_type screen_;  // the centres packed for short rows
-    coarse_type coarse_;  // the same in float lanes, for double points
+    product_screen_type products_;  // the centres for long rows
+    screen_type screen_;            // the centres packed for short rows
+    coarse_type coarse_;            // the same in float lanes, for double points
     bool coarse_usable_ = false;
     detail::slot_counters canonical_;  // canonical comparisons of screened points, per thread
     std::vector<scratch> scratch_;     // one per thread
