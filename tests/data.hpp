@@ -126,6 +126,23 @@ std::vector<case_data<Scalar>> adversarial_cases() {
     cases.push_back({"blobs d = " + std::to_string(d), blobs<Scalar>(500, d, 6, 2.0, 11 + d), 8});
   }
   cases.push_back({"overlapping blobs, many centres", blobs<Scalar>(2000, 2, 5, 3.0, 12), 40});
+  // Rows longer than the tile screen's 64 go through the matrix product (in float lanes for
+  // double points): exact ties and an offset that float cannot resolve must still come out as
+  // naive's.
+  {
+    matrix<Scalar> corners(400, 72);  // 0/1 coordinates: integer distances, many exact ties
+    for (Eigen::Index i = 0; i < corners.rows(); ++i) {
+      for (Eigen::Index j = 0; j < corners.cols(); ++j)
+        corners(i, j) = static_cast<Scalar>(((i * 7 + j * 13) % 5) < 2);
+    }
+    cases.push_back({"cube corners d = 72", corners, 9});
+  }
+  {
+    matrix<Scalar> offset = blobs<Scalar>(400, 100, 5, 0.5, 13);
+    offset.array() += Scalar(1e6);
+    cases.push_back({"large offset 1e6, d = 100", offset, 5});
+  }
+  cases.push_back({"duplicate points d = 80", duplicates<Scalar>(6, 30, 80, 14), 8});
   return cases;
 }
 
