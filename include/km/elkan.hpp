@@ -171,19 +171,20 @@ struct elkan {
       return detail::sum_over_chunks(
           team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
             first_pass_scratch& own = scratch_[static_cast<std::size_t>(slot)];
-            own.scores.resize(block, k);
             own.candidates.resize(static_cast<std::size_t>(k));
-            products_.score(points_, start, end - start, own.scores);
+            products_.score(points_, start, end - start, own.products);
             Eigen::Index changed = 0;
             for (Eigen::Index i = start; i < end; ++i) {
               const Scalar norm = points_.row(i).squaredNorm();
-              if (!detail::product_screen<Scalar>::accepts(norm)) {
+              if (!product_screen_type::accepts(norm)) {
                 changed += assign_fully(i, centres, labels, slot);
                 continue;
               }
-              const Scalar* scores = own.scores.row(i - start).data();
+              const Scalar* scores = product_screen_type::scores_of(own.products, i - start);
+              std::uint64_t canonical = 0;
               const int best = products_.nearest(points_.row(i).data(), norm, scores, labels[i],
-                                                 own.candidates.data(), distances_[slot]);
+                                                 own.candidates.data(), canonical);
+              distances_[slot] += static_cast<std::uint64_t>(k) + canonical;
               for (int c = 0; c < k; ++c) {
                 lower(i, c) = bounds_.lower_from_score(
                     static_cast<double>(norm), static_cast<double>(scores[c]),
@@ -236,10 +237,11 @@ struct elkan {
 
     /// Per thread, for the first pass: one block's scores and the candidates of one point.
     struct first_pass_scratch {
-      row_matrix<Scalar> scores;
+      detail::product_scratch<Scalar> products;
       std::vector<int> candidates;
     };
-    detail::product_screen<Scalar> products_;
+    using product_screen_type = detail::product_screen<Scalar>;
+    product_screen_type products_;
     std::vector<first_pass_scratch> scratch_;
   };
 };

@@ -35,6 +35,7 @@ struct vectorised {
     /// long as that leaves few of them to the canonical comparison.
     using coarse_type = detail::expanded_screen<Scalar, float>;
     using product_screen_type = detail::product_screen<Scalar>;
+    using coarse_product_type = detail::product_screen<Scalar, float>;
     static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
 
    public:
@@ -49,54 +50,23 @@ struct vectorised {
       } else {
         point_norms_ = points.rowwise().squaredNorm();
         norms_usable_ = (point_norms_.array() <= std::numeric_limits<Scalar>::max() / 16).all();
+        coarse_usable_ = has_coarse && norms_usable_ && point_norms_.size() > 0 &&
+                         coarse_product_type::accepts(point_norms_.maxCoeff());
       }
     }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
-      const Eigen::Index n = points_.rows();
-      const Eigen::Index d = points_.cols();
-      const int k = static_cast<int>(centres.rows());
-      if (d <= screen_dimensions && norms_usable_) {
-        if (coarse_usable_ && coarse_.set_centres(centres)) {
-          // Lost to near-ties (data far from the origin next to its spread, say): then the
-          // canonical comparisons cost more than float saves, for the rest of the fit.
-          const std::uint64_t before = canonical_.total();
-          const Eigen::Index changed = screened(coarse_, centres, labels);
-          if (8 * (canonical_.total() - before) > static_cast<std::uint64_t>(n))
-            coarse_usable_ = false;
-          return changed;
-        }
+      if (!norms_usable_) return canonically(centres, labels);
+      if (points_.cols() <= screen_dimensions) {
+        if (coarse_usable_ && coarse_.set_centres(centres))
+          return in_float_while_decisive(screened(coarse_, centres, labels));
         if (screen_.set_centres(centres)) return screened(screen_, centres, labels);
+        return canonically(centres, labels);
       }
-      // Keep the product block near 256 KiB whatever k is, and at least 64 rows for the GEMM.
-      const Eigen::Index block = std::clamp<Eigen::Index>((Eigen::Index(1) << 15) / k, 64, 2048);
-      const detail::chunks work{n, block};
-      const int slots = team_.slots(work.count());
-      if (scratch_.size() < static_cast<std::size_t>(slots))
-        scratch_.resize(static_cast<std::size_t>(slots));
-      distances_.resize(slots);
-      const bool fast = norms_usable_ && products_.set_centres(centres);
-      return detail::sum_over_chunks(
-          team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
-            scratch& own = scratch_[static_cast<std::size_t>(slot)];
-            own.products.resize(block, k);
-            own.candidates.resize(static_cast<std::size_t>(k));
-            const Eigen::Index rows = end - start;
-            if (fast) products_.score(points_, start, rows, own.products);
-            Eigen::Index changed = 0;
-            for (Eigen::Index r = 0; r < rows; ++r) {
-              const Eigen::Index i = start + r;
-              const int label = fast ? products_.nearest(points_.row(i).data(), point_norms_[i],
-                                                         own.products.row(r).data(), labels[i],
-                                                         own.candidates.data(), distances_[slot])
-                                     : nearest_canonical(i, centres, own, slot);
-              if (labels[i] != label) {
-                labels[i] = label;
-                ++changed;
-              }
-            }
-            return changed;
-          });
+      if (coarse_usable_ && coarse_products_.set_centres(centres))
+        return in_float_while_decisive(multiplied(coarse_products_, centres, labels));
+      if (products_.set_centres(centres)) return multiplied(products_, centres, labels);
+      return canonically(centres, labels);
     }
 
     /// Expanded-form distances plus the canonical ones of near-ties.
@@ -111,20 +81,12 @@ struct vectorised {
     Eigen::Index screened(const Screen& screen, const row_matrix<Scalar>& centres,
                           Eigen::VectorXi& labels) {
       constexpr int tile = Screen::lanes;
-      const int k = static_cast<int>(centres.rows());
-      const detail::chunks work{points_.rows(), 2048};
-      const int slots = team_.slots(work.count());
-      if (scratch_.size() < static_cast<std::size_t>(slots))
-        scratch_.resize(static_cast<std::size_t>(slots));
-      distances_.resize(slots);
-      canonical_.resize(slots);
       const auto centre_row = [&centres](int c) { return centres.row(c).data(); };
-      return detail::sum_over_chunks(
-          team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
-            scratch& own = scratch_[static_cast<std::size_t>(slot)];
+      const detail::chunks work{points_.rows(), 2048};
+      return over_chunks(
+          work, static_cast<int>(centres.rows()),
+          [&](Eigen::Index begin, Eigen::Index end, scratch& own, std::uint64_t& canonical) {
             auto* scores = own.scores.sized_for(screen);
-            own.candidates.resize(static_cast<std::size_t>(k));
-            std::uint64_t canonical = 0;
             Eigen::Index changed = 0;
             for (Eigen::Index i = begin; i < end; i += tile) {
               // A short last tile repeats its last point rather than branch in the kernel.
@@ -142,9 +104,6 @@ struct vectorised {
                 }
               }
             }
-            distances_[slot] +=
-                static_cast<std::uint64_t>(end - begin) * static_cast<std::uint64_t>(k) + canonical;
-            canonical_[slot] += canonical;
             return changed;
           });
     }
@@ -152,22 +111,102 @@ struct vectorised {
     /// Per thread: one block's products (or one tile's scores) and the candidate list of one
     /// point.
     struct scratch {
-      row_matrix<Scalar> products;
+      detail::product_scratch<Scalar> same_products;
+      detail::product_scratch<float> float_products;
       detail::tile_scores<Scalar> scores;
       std::vector<int> candidates;
+
+      template <typename Lane>
+      detail::product_scratch<Lane>& products() {
+        if constexpr (std::is_same_v<Lane, Scalar>) {
+          return same_products;
+        } else {
+          return float_products;
+        }
+      }
     };
 
-    /// Used when the norms are too large for the expanded form (huge offsets): plain canonical.
-    int nearest_canonical(Eigen::Index i, const row_matrix<Scalar>& centres, scratch& own,
-                          int slot) {
+    /// Long rows: blocks of points through `screen`'s matrix product.
+    template <typename Screen>
+    Eigen::Index multiplied(const Screen& screen, const row_matrix<Scalar>& centres,
+                            Eigen::VectorXi& labels) {
       const int k = static_cast<int>(centres.rows());
-      for (int c = 0; c < k; ++c)
-        own.candidates[static_cast<std::size_t>(c)] = c;
-      distances_[slot] += static_cast<std::uint64_t>(k);
-      Scalar distance;
-      return detail::nearest_of(
-          points_.row(i).data(), own.candidates.data(), k,
-          [&centres](int c) { return centres.row(c).data(); }, points_.cols(), distance);
+      // Keep the score block near 256 KiB whatever k is, and at least 64 rows for the product.
+      const Eigen::Index block = std::clamp<Eigen::Index>((Eigen::Index(1) << 15) / k, 64, 2048);
+      const detail::chunks work{points_.rows(), block};
+      return over_chunks(
+          work, k,
+          [&](Eigen::Index start, Eigen::Index end, scratch& own, std::uint64_t& canonical) {
+            auto& products = own.template products<typename Screen::lane_type>();
+            screen.score(points_, start, end - start, products);
+            Eigen::Index changed = 0;
+            for (Eigen::Index i = start; i < end; ++i) {
+              const int label = screen.nearest(points_.row(i).data(), point_norms_[i],
+                                               Screen::scores_of(products, i - start), labels[i],
+                                               own.candidates.data(), canonical);
+              if (labels[i] != label) {
+                labels[i] = label;
+                ++changed;
+              }
+            }
+            return changed;
+          });
+    }
+
+    /// Used when the norms are too large for the expanded form (huge offsets): plain canonical.
+    Eigen::Index canonically(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+      const int k = static_cast<int>(centres.rows());
+      const detail::chunks work{points_.rows(), 1024};
+      return over_chunks(
+          work, k, [&](Eigen::Index start, Eigen::Index end, scratch& own, std::uint64_t&) {
+            for (int c = 0; c < k; ++c)
+              own.candidates[static_cast<std::size_t>(c)] = c;
+            Eigen::Index changed = 0;
+            for (Eigen::Index i = start; i < end; ++i) {
+              Scalar distance;
+              const int label = detail::nearest_of(
+                  points_.row(i).data(), own.candidates.data(), k,
+                  [&centres](int c) { return centres.row(c).data(); }, points_.cols(), distance);
+              if (labels[i] != label) {
+                labels[i] = label;
+                ++changed;
+              }
+            }
+            return changed;
+          });
+    }
+
+    /// Runs body(start, end, scratch, canonical) over the chunks of `work`, counting k distances
+    /// per point plus the canonical ones of near-ties the body reports.
+    template <typename Body>
+    Eigen::Index over_chunks(const detail::chunks& work, int k, Body&& body) {
+      const int slots = team_.slots(work.count());
+      if (scratch_.size() < static_cast<std::size_t>(slots))
+        scratch_.resize(static_cast<std::size_t>(slots));
+      distances_.resize(slots);
+      canonical_.resize(slots);
+      return detail::sum_over_chunks(
+          team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
+            scratch& own = scratch_[static_cast<std::size_t>(slot)];
+            own.candidates.resize(static_cast<std::size_t>(k));
+            std::uint64_t canonical = 0;
+            const Eigen::Index changed = body(start, end, own, canonical);
+            distances_[slot] +=
+                static_cast<std::uint64_t>(end - start) * static_cast<std::uint64_t>(k) + canonical;
+            canonical_[slot] += canonical;
+            return changed;
+          });
+    }
+
+    /// After a pass in float lanes: when it left over n/8 canonical comparisons (data far from
+    /// the origin next to its spread, say), those cost more than float saves, and the rest of
+    /// the fit screens in Scalar.
+    Eigen::Index in_float_while_decisive(Eigen::Index changed) {
+      const std::uint64_t canonical = canonical_.total();
+      if (8 * (canonical - canonical_before_) > static_cast<std::uint64_t>(points_.rows()))
+        coarse_usable_ = false;
+      canonical_before_ = canonical;
+      return changed;
     }
 
     detail::points_view<Scalar> points_;
@@ -175,13 +214,15 @@ struct vectorised {
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;  // for the matrix product only
     Scalar largest_norm_ = 0;                               // for the screen only
     bool norms_usable_ = false;
-    product_screen_type products_;  // the centres for long rows
-    screen_type screen_;            // the centres packed for short rows
-    coarse_type coarse_;            // the same in float lanes, for double points
+    product_screen_type products_;         // the centres for long rows
+    coarse_product_type coarse_products_;  // the same in float, for double points
+    screen_type screen_;                   // the centres packed for short rows
+    coarse_type coarse_;                   // the same in float lanes, for double points
     bool coarse_usable_ = false;
-    detail::slot_counters canonical_;  // canonical comparisons of screened points, per thread
-    std::vector<scratch> scratch_;     // one per thread
-    detail::slot_counters distances_;  // per thread
+    detail::slot_counters canonical_;     // canonical comparisons of screened points, per thread
+    std::uint64_t canonical_before_ = 0;  // canonical_.total() after the last pass in float
+    std::vector<scratch> scratch_;        // one per thread
+    detail::slot_counters distances_;     // per thread
   };
 };
 

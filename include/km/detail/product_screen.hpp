@@ -2,12 +2,15 @@
 // matrix product, |c|^2 - 2 x.c per centre, then the exactness check of DESIGN.md rule 3.
 //
 // From about 64 coordinates on, the product's cache blocking beats scoring a tile of points at a
-// time (expanded_screen): a centre's row no longer fits beside the tile in registers.
+// time (expanded_screen): a centre's row no longer fits beside the tile in registers. As there,
+// double points may be scored in float (Lane = float, a single-precision product at twice the
+// rate) with the margin widened by float's roundings.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include <Eigen/Core>
 
@@ -17,35 +20,77 @@
 
 namespace km::detail {
 
-template <typename Scalar>
+/// One thread's buffers for product_screen<Scalar, Lane>: a block's scores, and its points
+/// rounded to Lane (when Lane is narrower than Scalar).
+template <typename Lane>
+struct product_scratch {
+  row_matrix<Lane> scores;
+  row_matrix<Lane> rounded;
+};
+
+template <typename Scalar, typename Lane = Scalar>
 class product_screen {
+  static_assert(sizeof(Lane) <= sizeof(Scalar), "lanes at most as wide as the points' scalars");
+
  public:
-  /// Whether a point (or centre) of squared norm `norm` fits the expanded form.
-  static bool accepts(Scalar norm) { return norm <= std::numeric_limits<Scalar>::max() / 16; }
+  /// Whether a point (or centre) of squared norm `norm` fits the expanded form in Lane.
+  static bool accepts(Scalar norm) {
+    return norm <= static_cast<Scalar>(std::numeric_limits<Lane>::max() / 16);
+  }
+
+  using lane_type = Lane;
 
   /// Takes `centres` (kept by reference: they must outlive the pass) for the blocks to come;
   /// false when their norms are too large for the expanded form.
   bool set_centres(const row_matrix<Scalar>& centres) {
     centres_ = &centres;
-    relative_ = error_bound<Scalar>::relative(centres.cols());
-    absolute_ = error_bound<Scalar>::absolute(centres.cols());
-    centre_norms_ = centres.rowwise().squaredNorm();
+    const Eigen::Index d = centres.cols();
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, 1> norms = centres.rowwise().squaredNorm();
+    if (!norms.unaryExpr([](Scalar norm) { return accepts(norm); }).all()) return false;
     // The margin of centre c for point x: 6 relative |c|^2 + 4 relative |x|^2 + absolute. It
     // bounds the error of the expanded form (gamma_d (3 |c|^2 + |x|^2)) and of the computed
     // |x|^2 (gamma_d |x|^2), plus that of the canonical form (gamma_d |x - c|^2 <=
     // 2 gamma_d (|x|^2 + |c|^2)), with room for the few roundings of the comparisons themselves
     // (relative exceeds gamma_d by 16 roundings). The point's share is the same for every centre.
-    centre_margins_ = (6 * relative_) * centre_norms_;
-    return std::isfinite(relative_) && (centre_norms_.array().abs() <= limit()).all();
+    const Scalar relative = error_bound<Scalar>::relative(d);
+    Scalar centre_relative = 6 * relative;
+    point_relative_ = 4 * relative;
+    absolute_ = error_bound<Scalar>::absolute(d);
+    if constexpr (!std::is_same_v<Lane, Scalar>) {
+      // In Lane, as expanded_screen derives it: within R (3 |c|^2 + |x|^2) more, R = 2
+      // relative_Lane(d), and Lane's underflow slack twice.
+      const Scalar lane_relative = 2 * static_cast<Scalar>(error_bound<Lane>::relative(d));
+      centre_relative += 3 * lane_relative;
+      point_relative_ += lane_relative;
+      absolute_ += 2 * static_cast<Scalar>(error_bound<Lane>::absolute(d));
+      lane_centres_ = centres.template cast<Lane>();
+    }
+    centre_norms_ = norms.template cast<Lane>();
+    centre_margins_ = centre_relative * norms;
+    return std::isfinite(centre_relative) && std::isfinite(point_relative_);
   }
 
   /// Rows [start, start + rows) of `points` against every centre: their scores, into the first
-  /// `rows` rows of `scores` (which must have at least that many, and k columns).
+  /// `rows` rows of own.scores (resized to at least that many rows, and k columns).
   void score(const points_view<Scalar>& points, Eigen::Index start, Eigen::Index rows,
-             row_matrix<Scalar>& scores) const {
-    auto block = scores.topRows(rows);
-    block.noalias() = points.middleRows(start, rows) * centres_->transpose();
-    block.array() = (Scalar(-2) * block.array()).rowwise() + centre_norms_.array().transpose();
+             product_scratch<Lane>& own) const {
+    const Eigen::Index k = centre_norms_.size();
+    if (own.scores.rows() < rows || own.scores.cols() != k) own.scores.resize(rows, k);
+    auto block = own.scores.topRows(rows);
+    if constexpr (std::is_same_v<Lane, Scalar>) {
+      block.noalias() = points.middleRows(start, rows) * centres_->transpose();
+    } else {
+      if (own.rounded.rows() < rows || own.rounded.cols() != points.cols())
+        own.rounded.resize(rows, points.cols());
+      own.rounded.topRows(rows) = points.middleRows(start, rows).template cast<Lane>();
+      block.noalias() = own.rounded.topRows(rows) * lane_centres_.transpose();
+    }
+    block.array() = (Lane(-2) * block.array()).rowwise() + centre_norms_.array().transpose();
+  }
+
+  /// Row p of the block last scored into `own`.
+  static const Lane* scores_of(const product_scratch<Lane>& own, Eigen::Index p) {
+    return own.scores.row(p).data();
   }
 
   /// How far |x|^2 + the score of centre c may be from the exact |x - c|^2, and the canonical
@@ -54,21 +99,20 @@ class product_screen {
 
   /// The canonically nearest centre to `point` (squared norm `norm`), ties to the lowest index,
   /// from its row of score(). `previous` (or -1) is tried first. `candidates` holds k ints of the
-  /// caller's scratch; `distances` counts the k expanded distances and the canonical ones of
-  /// near-ties.
-  int nearest(const Scalar* point, Scalar norm, const Scalar* scores, int previous, int* candidates,
-              std::uint64_t& distances) const {
-    using array = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+  /// caller's scratch; `canonical` counts the canonical distances computed for near-ties.
+  int nearest(const Scalar* point, Scalar norm, const Lane* scores, int previous, int* candidates,
+              std::uint64_t& canonical) const {
+    using array = Eigen::Array<Lane, Eigen::Dynamic, 1>;
     const int k = static_cast<int>(centre_norms_.size());
     // Whole-row array expressions, so that Eigen vectorises them; min is exact in any order.
-    const Eigen::Map<const array> score(scores, k);
+    // Compared in Scalar: a Lane = float sum could round best + 2 margin.
+    const auto score = Eigen::Map<const array>(scores, k).template cast<Scalar>();
     const auto margins = centre_margins_.array();
     const Scalar best_upper = (score + margins).minCoeff();
     const Scalar threshold = best_upper + 2 * point_margin(norm);
     // Candidates: centres whose lower end is not above the threshold. Usually only the best.
     const int count = k - static_cast<int>((score - margins > threshold).count());
-    distances +=
-        static_cast<std::uint64_t>(k) + (count > 1 ? static_cast<std::uint64_t>(count) : 0);
+    if (count > 1) canonical += static_cast<std::uint64_t>(count);
     if (count == 1) {  // which one: most often the point's centre of the previous pass
       if (previous >= 0 && !(score[previous] - margins[previous] > threshold)) return previous;
       int c = 0;
@@ -87,13 +131,13 @@ class product_screen {
   }
 
  private:
-  static Scalar limit() { return std::numeric_limits<Scalar>::max() / 16; }
-  Scalar point_margin(Scalar norm) const { return 4 * relative_ * norm + absolute_; }
+  Scalar point_margin(Scalar norm) const { return point_relative_ * norm + absolute_; }
 
-  const row_matrix<Scalar>* centres_ = nullptr;
-  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_norms_;
+  const row_matrix<Scalar>* centres_ = nullptr;  // for the canonical comparisons
+  row_matrix<Lane> lane_centres_;                // rounded to Lane, when not Scalar
+  Eigen::Matrix<Lane, Eigen::Dynamic, 1> centre_norms_;
   Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_margins_;
-  Scalar relative_ = 0, absolute_ = 0;
+  Scalar point_relative_ = 0, absolute_ = 0;
 };
 
 }  // namespace km::detail
