@@ -26,9 +26,13 @@ TEST_CASE("km::kmeans<> is km::kmeans<km::automatic>", "[automatic]") {
 }
 
 TEST_CASE("automatic follows its documented rule", "[automatic]") {
-  // Low dimension: the kd-tree, whatever n and k.
-  CHECK(km::automatic::choose(1000, 2, 10) == strategy_choice::kd_tree);
-  CHECK(km::automatic::choose(1000000, 4, 32) == strategy_choice::kd_tree);
+  // Up to 3 columns and from 20000 points: the kd-tree, whatever k.
+  CHECK(km::automatic::choose(20000, 2, 32) == strategy_choice::kd_tree);
+  CHECK(km::automatic::choose(100000, 3, 256) == strategy_choice::kd_tree);
+  CHECK(km::automatic::choose(100000, 1, 2) == strategy_choice::kd_tree);
+  CHECK(km::automatic::choose(19999, 2, 16) == strategy_choice::hamerly);
+  CHECK(km::automatic::choose(1000, 2, 10) == strategy_choice::hamerly);
+  CHECK(km::automatic::choose(1000000, 4, 32) == strategy_choice::hamerly);
   CHECK(km::automatic::choose(1000000, 8, 32) == strategy_choice::hamerly);
   // Above that, up to 4 centres: naive, whatever n.
   CHECK(km::automatic::choose(100000, 16, 3) == strategy_choice::naive);

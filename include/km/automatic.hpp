@@ -26,15 +26,20 @@ struct automatic {
   /// Elkan's n x k bounds beyond this go to hamerly instead (km::elkan itself accepts 4 GiB).
   static constexpr std::uint64_t elkan_bound_bytes = std::uint64_t(1) << 30;
 
-  /// Up to this many columns, kd_tree whatever n and k (the first branch of choose()).
-  static constexpr Eigen::Index kd_tree_dimensions = 4;
+  /// Up to this many columns, and from kd_tree_points points on, kd_tree whatever k (the
+  /// first branch of choose()).
+  static constexpr Eigen::Index kd_tree_dimensions = 3;
+  static constexpr Eigen::Index kd_tree_points = 20000;
 
-  /// Up to this many centres (and more than kd_tree_dimensions columns), naive.
+  /// Up to this many centres (outside the kd_tree branch), naive.
   static constexpr int naive_centres = 4;
 
   /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
   /// km::automatic chooses", has the figures behind each branch):
-  /// - d <= 4: kd_tree. Boxes separate the centres well in low dimension.
+  /// - d <= 3 and n >= 20000: kd_tree. Boxes separate the centres well in low dimension, and
+  ///   the tree's build pays off from some 20000 points (2e4 x 2, k = 32: kd_tree and
+  ///   vectorised even; 1e5 x 2, k = 16: kd_tree 1.3x faster; 5000 x 2 (uef_s1): vectorised
+  ///   1.4x faster; 1e5 x 4, k = 64: vectorised 1.7x faster).
   /// - k <= 4: naive. A few centres fill a fraction of a register for the vectorised screen, and
   ///   bounds have little to skip (1e5 x 16, k = 3: naive 14.8 ms, vectorised 16.2, hamerly 21.2).
   /// - d >= 128 and k >= 32: elkan, after an opening of vectorised passes (see opening_share).
@@ -46,7 +51,7 @@ struct automatic {
   ///   dimension with moderate k most points keep their centre once the centres settle, and
   ///   then cost O(1) each; before that, the matrix product is cheaper than failing bounds.
   static constexpr strategy_choice choose(Eigen::Index n, Eigen::Index d, int k) {
-    if (d <= kd_tree_dimensions) return strategy_choice::kd_tree;
+    if (d <= kd_tree_dimensions && n >= kd_tree_points) return strategy_choice::kd_tree;
     if (k <= naive_centres) return strategy_choice::naive;
     const std::uint64_t elkan_bytes =
         static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k) * sizeof(double);
@@ -57,10 +62,12 @@ struct automatic {
 
   /// When choose() says hamerly or elkan, passes run vectorised until at most n / share labels
   /// change in one, and the bounds take over from the next pass: set up while centres still
-  /// move a lot, they would fail for most points and cost more than the matrix product. Elkan
-  /// takes over sooner (10%): its first pass measures all k distances anyway.
+  /// move a lot, they would fail for most points and cost more than the vectorised screen.
+  /// Hamerly: 0.33% (1e6 x 8, k = 32, 45 passes: 736 ms with 1%, 593 ms with 0.33%, 702 ms
+  /// with none; 2e4 x 32, k = 32: 12.2 against 13.4 ms, the one measured loss). Elkan takes over
+  /// sooner (10%): its first pass sets all k bounds from one matrix product anyway.
   static constexpr Eigen::Index opening_share(strategy_choice settled) {
-    return settled == strategy_choice::elkan ? 10 : 100;
+    return settled == strategy_choice::elkan ? 10 : 300;
   }
 
   template <typename Scalar>
@@ -71,7 +78,7 @@ struct automatic {
       // Where the rule does not depend on k, the strategy starts now, in the order its own fit
       // would allocate in: built after the driver's buffers, a kd-tree made repeated fits of
       // 1e5 x 2 points 1.5x slower here through fresh pages (30 against 20.5 ms, k = 16).
-      if (points.cols() <= kd_tree_dimensions) {
+      if (points.cols() <= kd_tree_dimensions && points.rows() >= kd_tree_points) {
         settled_ = strategy_choice::kd_tree;
         start(settled_);
       }
