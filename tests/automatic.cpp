@@ -1,6 +1,7 @@
 // km::automatic: the default strategy, and the rule it follows (its results are tied to naive's
 // by the exactness and thread tests).
 #include <type_traits>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -49,9 +50,16 @@ TEST_CASE("automatic follows its documented rule", "[automatic]") {
   CHECK(km::automatic::choose(20000, 128, 32) == strategy_choice::elkan);
   CHECK(km::automatic::choose(1000000, 256, 256) == strategy_choice::vectorised);
   CHECK(km::automatic::choose(5000000, 256, 64) == strategy_choice::hamerly);
-  // Many centres below that: the matrix product.
-  CHECK(km::automatic::choose(10000, 64, 256) == strategy_choice::vectorised);
-  CHECK(km::automatic::choose(100000, 16, 128) == strategy_choice::vectorised);
+  // Many centres on rows too long for the tile screen: the matrix product; on shorter ones,
+  // hamerly from the first pass.
+  CHECK(km::automatic::choose(10000, 100, 256) == strategy_choice::vectorised);
+  CHECK(km::automatic::choose(10000, 65, 128) == strategy_choice::vectorised);
+  CHECK(km::automatic::choose(10000, 64, 256) == strategy_choice::hamerly);
+  CHECK(km::automatic::choose(100000, 16, 128) == strategy_choice::hamerly);
+  CHECK(km::automatic::opens_vectorised(strategy_choice::hamerly, 127));
+  CHECK_FALSE(km::automatic::opens_vectorised(strategy_choice::hamerly, 128));
+  CHECK(km::automatic::opens_vectorised(strategy_choice::elkan, 256));
+  CHECK_FALSE(km::automatic::opens_vectorised(strategy_choice::vectorised, 16));
 }
 
 TEST_CASE("automatic equals naive when it changes strategy during a fit", "[automatic]") {
@@ -59,14 +67,34 @@ TEST_CASE("automatic equals naive when it changes strategy during a fit", "[auto
   // every pass of the fit, before and after the switch, must carry naive's bits.
   km::options opts;
   opts.seed = 4;
+  // The hand-over follows the first pass that changes at most n / opening_share labels: such a
+  // pass must come before the last, or the switch was never tested.
+  const auto hands_over = [](const auto& points, km::options traced, strategy_choice settled) {
+    std::vector<Eigen::Index> changed;
+    traced.on_iteration = [&changed](const km::iteration_report& report) {
+      changed.push_back(report.labels_changed);
+      return true;
+    };
+    km::kmeans<km::automatic>(traced).fit(points);
+    const Eigen::Index share = km::automatic::opening_share(settled);
+    for (std::size_t pass = 0; pass + 1 < changed.size(); ++pass) {
+      if (changed[pass] * share <= points.rows()) return true;
+    }
+    return false;
+  };
   SECTION("vectorised, then hamerly") {
     opts.k = 24;
-    km_tests::require_same_as_naive<km::automatic>(km_tests::blobs<double>(20000, 9, 20, 1.5, 5),
-                                                   opts);
+    const auto points = km_tests::blobs<double>(20000, 9, 20, 1.5, 5);
+    REQUIRE(km::automatic::choose(points.rows(), points.cols(), opts.k) ==
+            strategy_choice::hamerly);
+    REQUIRE(hands_over(points, opts, strategy_choice::hamerly));
+    km_tests::require_same_as_naive<km::automatic>(points, opts);
   }
   SECTION("vectorised, then elkan") {
     opts.k = 40;
-    km_tests::require_same_as_naive<km::automatic>(km_tests::blobs<float>(3000, 130, 30, 3.0, 6),
-                                                   opts);
+    const auto points = km_tests::blobs<float>(3000, 130, 30, 3.0, 6);
+    REQUIRE(km::automatic::choose(points.rows(), points.cols(), opts.k) == strategy_choice::elkan);
+    REQUIRE(hands_over(points, opts, strategy_choice::elkan));
+    km_tests::require_same_as_naive<km::automatic>(points, opts);
   }
 }

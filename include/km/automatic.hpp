@@ -11,6 +11,7 @@
 
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
+#include "detail/screen.hpp"
 #include "elkan.hpp"
 #include "hamerly.hpp"
 #include "kd_tree.hpp"
@@ -34,6 +35,12 @@ struct automatic {
   /// Up to this many centres (outside the kd_tree branch), naive.
   static constexpr int naive_centres = 4;
 
+  /// From this many centres, no opening of vectorised passes before hamerly, and long rows
+  /// (over expanded_dimensions) go to vectorised.
+  static constexpr int many_centres = 128;
+  static constexpr Eigen::Index expanded_dimensions =
+      detail::expanded_screen<double>::max_dimensions;
+
   /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
   /// km::automatic chooses", has the figures behind each branch):
   /// - d <= 3 and n >= 20000: kd_tree. Boxes separate the centres well in low dimension, and
@@ -45,22 +52,32 @@ struct automatic {
   /// - d >= 128 and k >= 32: elkan, after an opening of vectorised passes (see opening_share).
   ///   Its k bounds per point skip most of the long distances, which cost the most there,
   ///   where hamerly's single lower bound stops pruning.
-  /// - k >= 128: vectorised. Many centres in mid dimension: the matrix product runs near the
-  ///   machine's peak, and bounds need more passes than a fit takes to pay off.
-  /// - otherwise hamerly, after an opening of vectorised passes (see opening_share): in mid
-  ///   dimension with moderate k most points keep their centre once the centres settle, and
-  ///   then cost O(1) each; before that, the matrix product is cheaper than failing bounds.
+  /// - k >= 128 and d > 64: vectorised. Many centres on rows too long for the tile screen: the
+  ///   matrix product runs near the machine's peak, and a point whose bounds fail would be
+  ///   compared canonically, at a third of that rate.
+  /// - otherwise hamerly: in low and mid dimension most points keep their centre once the
+  ///   centres settle, and then cost O(1) each; the others go through the same screen as
+  ///   vectorised. Below 128 centres it opens with vectorised passes (see opening_share): while
+  ///   the centres move a lot, bounds fail and only cost their upkeep. From 128 centres the
+  ///   upkeep is small next to a point's k scores, and hamerly starts at once (1e4 x 64,
+  ///   k = 256, 6 passes: hamerly 1.34x faster than vectorised).
   static constexpr strategy_choice choose(Eigen::Index n, Eigen::Index d, int k) {
     if (d <= kd_tree_dimensions && n >= kd_tree_points) return strategy_choice::kd_tree;
     if (k <= naive_centres) return strategy_choice::naive;
     const std::uint64_t elkan_bytes =
         static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(k) * sizeof(double);
     if (d >= 128 && k >= 32 && elkan_bytes <= elkan_bound_bytes) return strategy_choice::elkan;
-    if (k >= 128) return strategy_choice::vectorised;
+    if (k >= many_centres && d > expanded_dimensions) return strategy_choice::vectorised;
     return strategy_choice::hamerly;
   }
 
-  /// When choose() says hamerly or elkan, passes run vectorised until at most n / share labels
+  /// Whether the strategy choose() settled on opens with vectorised passes.
+  static constexpr bool opens_vectorised(strategy_choice settled, int k) {
+    return settled == strategy_choice::elkan ||
+           (settled == strategy_choice::hamerly && k < many_centres);
+  }
+
+  /// When opens_vectorised(), passes run vectorised until at most n / share labels
   /// change in one, and the bounds take over from the next pass: set up while centres still
   /// move a lot, they would fail for most points and cost more than the vectorised screen.
   /// Hamerly: 0.33% (1e6 x 8, k = 32, 45 passes: 736 ms with 1%, 593 ms with 0.33%, 702 ms
@@ -89,8 +106,10 @@ struct automatic {
     /// same labels, so changing strategy between passes changes nothing but the speed.
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       if (std::holds_alternative<std::monostate>(chosen_)) {
-        settled_ = choose(points_.rows(), points_.cols(), static_cast<int>(centres.rows()));
-        start(bounded() ? strategy_choice::vectorised : settled_);
+        const int k = static_cast<int>(centres.rows());
+        settled_ = choose(points_.rows(), points_.cols(), k);
+        opening_ = opens_vectorised(settled_, k);
+        start(opening_ ? strategy_choice::vectorised : settled_);
       }
       const Eigen::Index changed = std::visit(
           [&](auto& chosen) -> Eigen::Index {
@@ -101,9 +120,9 @@ struct automatic {
             }
           },
           chosen_);
-      if (bounded() && std::holds_alternative<vectorised_type>(chosen_) &&
-          changed * opening_share(settled_) <= points_.rows()) {
+      if (opening_ && changed * opening_share(settled_) <= points_.rows()) {
         opening_distances_ = distance_computations();
+        opening_ = false;
         start(settled_);
       }
       return changed;
@@ -144,11 +163,6 @@ struct automatic {
       }
     }
 
-    /// The strategies whose bounds pay off only once the centres settle.
-    bool bounded() const {
-      return settled_ == strategy_choice::hamerly || settled_ == strategy_choice::elkan;
-    }
-
     using naive_type = naive::assigner<Scalar>;
     using vectorised_type = vectorised::assigner<Scalar>;
     using kd_tree_type = kd_tree::assigner<Scalar>;
@@ -161,7 +175,8 @@ struct automatic {
                  elkan_type>
         chosen_;
     strategy_choice settled_ = strategy_choice::naive;  // set on the first pass
-    std::uint64_t opening_distances_ = 0;               // of the vectorised opening, if any
+    bool opening_ = false;                 // vectorised passes run before settled_ takes over
+    std::uint64_t opening_distances_ = 0;  // of the vectorised opening, if any
   };
 };
 
