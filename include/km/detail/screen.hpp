@@ -212,27 +212,43 @@ class expanded_screen {
       Eigen::Map<pack>(scores + std::size_t(first + b) * lanes) = sum[b];
     // A tournament among the block, then one merge into the running pair: a chain of one
     // minimum per block rather than one per centre.
-    pack block_best, block_second;
-    smallest_two<count>(sum, block_best, block_second);
-    second = best.max(block_best).min(second.min(block_second));
-    best = best.min(block_best);
+    const smallest_pair block = smallest_two<count>(sum);
+    second = lower(higher(best, block.best), lower(second, block.second));
+    best = lower(best, block.best);
   }
 
-  /// The smallest and the second smallest (equal on a tie) of each lane of `values`.
+  /// Lane-wise minimum and maximum, written out: the compiler turns them into the same min and
+  /// max instructions, where GCC 12 reports a false "used uninitialized" inside its AVX-512
+  /// intrinsics (Eigen's pmin, pmax) with -march=native.
+  static pack lower(const pack& a, const pack& b) {
+    pack out;
+    for (int l = 0; l < lanes; ++l)
+      out[l] = a[l] < b[l] ? a[l] : b[l];
+    return out;
+  }
+  static pack higher(const pack& a, const pack& b) {
+    pack out;
+    for (int l = 0; l < lanes; ++l)
+      out[l] = a[l] > b[l] ? a[l] : b[l];
+    return out;
+  }
+
+  /// The smallest and the second smallest (equal on a tie) of each lane of some scores.
+  struct smallest_pair {
+    pack best, second;
+  };
+
   template <int count>
-  static void smallest_two(const pack* values, pack& best, pack& second) {
+  static smallest_pair smallest_two(const pack* values) {
     if constexpr (count == 1) {
-      best = values[0];
-      second = Eigen::Map<const pack>(infinities_.data());
+      return {values[0], Eigen::Map<const pack>(infinities_.data())};
     } else if constexpr (count == 2) {
-      best = values[0].min(values[1]);
-      second = values[0].max(values[1]);
+      return {lower(values[0], values[1]), higher(values[0], values[1])};
     } else {
-      pack best_low, second_low, best_high, second_high;
-      smallest_two<count / 2>(values, best_low, second_low);
-      smallest_two<count - count / 2>(values + count / 2, best_high, second_high);
-      best = best_low.min(best_high);
-      second = best_low.max(best_high).min(second_low.min(second_high));
+      const smallest_pair low = smallest_two<count / 2>(values);
+      const smallest_pair high = smallest_two<count - count / 2>(values + count / 2);
+      return {lower(low.best, high.best),
+              lower(higher(low.best, high.best), lower(low.second, high.second))};
     }
   }
 
