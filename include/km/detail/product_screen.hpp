@@ -7,7 +7,6 @@
 // rate) with the margin widened by float's roundings.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
@@ -47,27 +46,13 @@ class product_screen {
     const Eigen::Index d = centres.cols();
     const Eigen::Matrix<Scalar, Eigen::Dynamic, 1> norms = centres.rowwise().squaredNorm();
     if (!norms.unaryExpr([](Scalar norm) { return accepts(norm); }).all()) return false;
-    // The margin of centre c for point x: 6 relative |c|^2 + 4 relative |x|^2 + absolute. It
-    // bounds the error of the expanded form (gamma_d (3 |c|^2 + |x|^2)) and of the computed
-    // |x|^2 (gamma_d |x|^2), plus that of the canonical form (gamma_d |x - c|^2 <=
-    // 2 gamma_d (|x|^2 + |c|^2)), with room for the few roundings of the comparisons themselves
-    // (relative exceeds gamma_d by 16 roundings). The point's share is the same for every centre.
-    const Scalar relative = error_bound<Scalar>::relative(d);
-    Scalar centre_relative = 6 * relative;
-    point_relative_ = 4 * relative;
-    absolute_ = error_bound<Scalar>::absolute(d);
-    if constexpr (!std::is_same_v<Lane, Scalar>) {
-      // In Lane, as expanded_screen derives it: within R (3 |c|^2 + |x|^2) more, R = 2
-      // relative_Lane(d), and Lane's underflow slack twice.
-      const Scalar lane_relative = 2 * static_cast<Scalar>(error_bound<Lane>::relative(d));
-      centre_relative += 3 * lane_relative;
-      point_relative_ += lane_relative;
-      absolute_ += 2 * static_cast<Scalar>(error_bound<Lane>::absolute(d));
-      lane_centres_ = centres.template cast<Lane>();
-    }
+    // Each centre's own share of the margin (detail::expanded_margin); the point's share is the
+    // same for every centre.
+    margin_ = expanded_margin<Scalar, Lane>(d);
+    if constexpr (!std::is_same_v<Lane, Scalar>) lane_centres_ = centres.template cast<Lane>();
     centre_norms_ = norms.template cast<Lane>();
-    centre_margins_ = centre_relative * norms;
-    return std::isfinite(centre_relative) && std::isfinite(point_relative_);
+    centre_margins_ = margin_.centre_relative * norms;
+    return margin_.finite();
   }
 
   /// Rows [start, start + rows) of `points` against every centre: their scores, into the first
@@ -131,13 +116,15 @@ class product_screen {
   }
 
  private:
-  Scalar point_margin(Scalar norm) const { return point_relative_ * norm + absolute_; }
+  Scalar point_margin(Scalar norm) const {
+    return margin_.point_relative * norm + margin_.absolute;
+  }
 
   const row_matrix<Scalar>* centres_ = nullptr;  // for the canonical comparisons
   row_matrix<Lane> lane_centres_;                // rounded to Lane, when not Scalar
   Eigen::Matrix<Lane, Eigen::Dynamic, 1> centre_norms_;
   Eigen::Matrix<Scalar, Eigen::Dynamic, 1> centre_margins_;
-  Scalar point_relative_ = 0, absolute_ = 0;
+  expanded_margin<Scalar, Lane> margin_{0};
 };
 
 }  // namespace km::detail

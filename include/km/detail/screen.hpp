@@ -14,7 +14,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -76,34 +75,17 @@ class expanded_screen {
       const Lane norm = static_cast<Lane>(centres.row(c).squaredNorm());
       std::fill_n(norms_.begin() + std::ptrdiff_t(c) * lanes, lanes, norm);
     }
-    // The canonical distances' share (and, for Lane = Scalar, the whole margin).
-    const Scalar relative = error_bound<Scalar>::relative(d_);
-    Scalar centre_relative = 6 * relative;
-    point_relative_ = 4 * relative;
-    absolute_ = error_bound<Scalar>::absolute(d_);
-    if constexpr (!std::is_same_v<Lane, Scalar>) {
-      // The score in Lane against the exact |c|^2 - 2 x.c: rounding x and c to Lane moves it by
-      // at most 2.01 u (|c|^2 + 2 |x| |c|), rounding |c|^2 by u |c|^2, and the Lane arithmetic
-      // by gamma_d (|c|^2 + 2 |x| |c|), with 2 |x| |c| <= |x|^2 + |c|^2: all within
-      // R (3 |c|^2 + |x|^2) for R = 2 relative_Lane(d), which exceeds (d + 16) u twice over.
-      // Underflow in Lane: its own absolute slack, twice (arithmetic, and the rounding of
-      // subnormal coordinates).
-      const Scalar lane_relative = 2 * static_cast<Scalar>(error_bound<Lane>::relative(d_));
-      centre_relative += 3 * lane_relative;
-      point_relative_ += lane_relative;
-      absolute_ += 2 * static_cast<Scalar>(error_bound<Lane>::absolute(d_));
-    }
-    centre_margin_ = centre_relative * largest_norm;
-    return std::isfinite(centre_margin_) && std::isfinite(point_relative_);
+    margin_ = expanded_margin<Scalar, Lane>(d_);
+    // The largest centre's share stands for every centre's: one threshold per point.
+    centre_margin_ = margin_.centre_relative * largest_norm;
+    return margin_.finite();
   }
 
   /// How far |x|^2 + score(c) may be from the exact |x - c|^2, and the canonical distance too,
-  /// for a point of squared norm `norm` (rigorous for any summation order, with or without FMA;
-  /// gamma = d u / (1 - d u)): the score is off by at most gamma (3 |c|^2 + |x|^2), the computed
-  /// |x|^2 by gamma |x|^2, the canonical distance, at most 2 (|x|^2 + |c|^2), by gamma times
-  /// that; error_bound's relative exceeds gamma by 16 roundings, which cover the few operations
-  /// around it. In Lane = float, set_centres() adds what float costs.
-  Scalar margin(Scalar norm) const { return centre_margin_ + (point_relative_ * norm + absolute_); }
+  /// for a point of squared norm `norm` and any centre (detail::expanded_margin).
+  Scalar margin(Scalar norm) const {
+    return centre_margin_ + (margin_.point_relative * norm + margin_.absolute);
+  }
 
   /// Values of one tile's scores: k registers of `lanes` (and a few of padding).
   Eigen::Index tile_size() const noexcept { return Eigen::Index(padded_k_) * lanes; }
@@ -258,7 +240,8 @@ class expanded_screen {
       std::vector<Lane>(lanes, std::numeric_limits<Lane>::infinity());
   int k_ = 0, padded_k_ = 0;
   Eigen::Index d_ = 0;
-  Scalar point_relative_ = 0, absolute_ = 0, centre_margin_ = 0;
+  expanded_margin<Scalar, Lane> margin_{0};
+  Scalar centre_margin_ = 0;
 };
 
 /// One thread's buffer for a tile's scores, in either lane type that may screen Scalar points.
