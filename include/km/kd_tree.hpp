@@ -29,20 +29,27 @@ struct kd_tree {
   class assigner {
    public:
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
-        : team_(team), d_(points.cols()), order_(static_cast<std::size_t>(points.rows())) {
-      // With threads, the subtrees at task_depth_ are the tasks: 16 per thread balance well.
+        : team_(team), d_(points.cols()) {
+      // The rows move with the build, so that every node's points end up contiguous and each
+      // split reads and swaps its rows in sequence. Copied in chunks on the team: the first
+      // touch of each page of a new buffer costs more than the copy.
+      const Eigen::Index n = points.rows();
+      points_.resize(n, d_);
+      order_.resize(n);
+      tree_labels_.resize(n);
+      const detail::chunks work{n, 16384};
+      team.run(work.count(), [&](Eigen::Index t, int) {
+        const Eigen::Index begin = work.begin(t), rows = work.end(t) - begin;
+        points_.middleRows(begin, rows) = points.middleRows(begin, rows);
+        order_.segment(begin, rows).setLinSpaced(begin, work.end(t) - 1);
+        tree_labels_.segment(begin, rows).setConstant(-1);  // as the driver's labels start
+      });
+      build_tree();
+      // With threads, the subtrees at task_depth_ are the passes' tasks: 16 per thread balance
+      // well.
       while (team.size() > 1 && (1 << task_depth_) < 16 * team.size() && task_depth_ < 20)
         ++task_depth_;
-      for (std::size_t i = 0; i < order_.size(); ++i)
-        order_[i] = static_cast<Eigen::Index>(i);
-      // The rows move with the build, so that every node's points end up contiguous and each
-      // split reads and swaps its rows in sequence.
-      points_ = points;
-      const std::size_t nodes_expected = 4 * order_.size() / leaf_size + 1;
-      nodes_.reserve(nodes_expected);
-      boxes_.reserve(2 * static_cast<std::size_t>(d_) * nodes_expected);
-      build(0, points.rows(), 0);
-      tree_labels_.assign(order_.size(), -1);  // as the driver's labels start
+      find_task_roots(0, 0);
     }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
@@ -60,7 +67,8 @@ struct kd_tree {
       // for it, which costs a few k-long tests per task and keeps the tasks independent.
       team_.run(tasks, [&](Eigen::Index t, int slot) {
         walk& w = walks_[static_cast<std::size_t>(slot)];
-        w.candidates.resize(static_cast<std::size_t>(k) * static_cast<std::size_t>(depth_ + 2));
+        w.candidates.resize(static_cast<std::size_t>(k) *
+                            static_cast<std::size_t>(tree_.depth + 2));
         for (int c = 0; c < k; ++c)
           w.candidates[static_cast<std::size_t>(c)] = c;
         w.midpoint.resize(d_);
@@ -86,6 +94,24 @@ struct kd_tree {
       Eigen::Index begin, end;    // rows [begin, end) of points_ (tree order)
       int left = -1, right = -1;  // children, -1 for a leaf
     };
+
+    /// Nodes with their boxes: the whole tree, or a subtree one thread builds (its root first).
+    struct tree_part {
+      std::vector<node> nodes;    // children follow their parent
+      std::vector<Scalar> boxes;  // per node: its min corner, then its max corner
+      int depth = 0;              // of the deepest node
+
+      Scalar* lower(int id, Eigen::Index d) {
+        return boxes.data() + 2 * static_cast<std::size_t>(id) * static_cast<std::size_t>(d);
+      }
+    };
+
+    /// A node whose subtree is left to a task.
+    struct deferred {
+      int id;
+      Eigen::Index begin, end;
+      int depth;
+    };
     static constexpr Eigen::Index leaf_size = 16;
 
     /// One thread's state while it walks a subtree: a candidate list per level, reused. A cache
@@ -97,47 +123,130 @@ struct kd_tree {
       std::uint64_t distances = 0;
     };
 
+    /// Builds the tree: the levels above the split depth here, each subtree below it as a task
+    /// of the team into a part of its own (they own disjoint rows), then spliced in. The levels
+    /// above run on one thread, so the split depth gives only 2 subtrees per thread, each taken
+    /// by whichever thread is free (1e5 x 2 points, 2 threads: fitting with 1 serial level was
+    /// 5% faster than with 3). The tree is the same for any split depth.
+    void build_tree() {
+      int split_depth = 0;
+      while ((1 << split_depth) < 2 * team_.size() && team_.size() > 1)
+        ++split_depth;
+      const std::size_t nodes_expected =
+          4 * static_cast<std::size_t>(order_.size()) / leaf_size + 1;
+      tree_.nodes.reserve(nodes_expected);
+      tree_.boxes.reserve(2 * static_cast<std::size_t>(d_) * nodes_expected);
+      if (split_depth == 0) {
+        build(tree_, 0, points_.rows(), 0, -1, nullptr);
+        return;
+      }
+      std::vector<deferred> subtrees;
+      build(tree_, 0, points_.rows(), 0, split_depth, &subtrees);
+      std::vector<tree_part> parts(subtrees.size());
+      team_.run(static_cast<Eigen::Index>(subtrees.size()), [&](Eigen::Index t, int) {
+        const deferred& root = subtrees[static_cast<std::size_t>(t)];
+        tree_part& part = parts[static_cast<std::size_t>(t)];
+        part.nodes.reserve(4 * static_cast<std::size_t>(root.end - root.begin) / leaf_size + 1);
+        build(part, root.begin, root.end, root.depth, -1, nullptr);
+      });
+      for (std::size_t t = 0; t < subtrees.size(); ++t)
+        splice(subtrees[t].id, parts[t]);
+    }
+
+    /// Adds node [begin, end) at `depth` and its subtree to `part`; returns its index there. A
+    /// node at `defer_depth` with rows to split goes to `later` instead, its box and subtree
+    /// left to a task.
+    ///
     /// Splits a node at the midpoint of the widest side of its points' bounding box (Kanungo et
     /// al. split the cell their ancestors leave; the tight box adapts better to clustered data);
     /// at the median instead when the midpoint would leave under an eighth of the points on one
     /// side, which keeps the depth O(log n) on any data. Rows move with the split, so each node's
     /// rows are contiguous and every level reads them in sequence.
-    int build(Eigen::Index begin, Eigen::Index end, int depth) {
-      const int id = static_cast<int>(nodes_.size());
-      nodes_.push_back({begin, end});
-      depth_ = std::max(depth_, depth);
-      fit_box(id, begin, end);
+    int build(tree_part& part, Eigen::Index begin, Eigen::Index end, int depth, int defer_depth,
+              std::vector<deferred>* later) {
+      const int id = static_cast<int>(part.nodes.size());
+      part.nodes.push_back({begin, end});
+      part.depth = std::max(part.depth, depth);
+      part.boxes.resize(2 * static_cast<std::size_t>(d_) * (static_cast<std::size_t>(id) + 1));
       const Eigen::Index count = end - begin;
-      const bool leaf = count <= leaf_size;
-      if (depth == task_depth_ || (leaf && depth < task_depth_)) task_roots_.push_back(id);
-      if (leaf) return id;
-
-      Eigen::Index widest = 0;
-      for (Eigen::Index j = 1; j < d_; ++j) {
-        if (upper(id)[j] - lower(id)[j] > upper(id)[widest] - lower(id)[widest]) widest = j;
-      }
-      const Scalar low = lower(id)[widest];
-      const Scalar side = upper(id)[widest] - low;
-      if (side == 0) {  // every point identical: a leaf after all
-        if (depth < task_depth_) task_roots_.push_back(id);
+      if (count <= leaf_size) {
+        fit_box(part.lower(id, d_), begin, end);
         return id;
       }
+      if (depth == defer_depth) {
+        later->push_back({id, begin, end, depth});
+        return id;
+      }
+      Scalar* lo = part.lower(id, d_);
+      Scalar* hi = lo + d_;
+      fit_box(lo, begin, end);
+      Eigen::Index widest = 0;
+      for (Eigen::Index j = 1; j < d_; ++j) {
+        if (hi[j] - lo[j] > hi[widest] - lo[widest]) widest = j;
+      }
+      const Scalar low = lo[widest];
+      const Scalar side = hi[widest] - low;
+      if (side == 0) return id;  // every point identical: a leaf after all
       Eigen::Index middle = split_at(begin, end, widest, low + side / 2);
       if (middle - begin < count / 8 || end - middle < count / 8) {
         middle = split_at_median(begin, end, widest);
       }
-      const int left = build(begin, middle, depth + 1);
-      const int right = build(middle, end, depth + 1);
-      nodes_[static_cast<std::size_t>(id)].left = left;
-      nodes_[static_cast<std::size_t>(id)].right = right;
+      const int left = build(part, begin, middle, depth + 1, defer_depth, later);
+      const int right = build(part, middle, end, depth + 1, defer_depth, later);
+      part.nodes[static_cast<std::size_t>(id)].left = left;
+      part.nodes[static_cast<std::size_t>(id)].right = right;
       return id;
     }
 
-    /// The bounding box of rows [begin, end) as node id's box, in one pass over the rows in
-    /// memory order (a column at a time would read every row d times). Low dimensions work in
-    /// local arrays, which the compiler knows alias nothing.
-    void fit_box(int id, Eigen::Index begin, Eigen::Index end) {
-      boxes_.resize(2 * static_cast<std::size_t>(d_) * (static_cast<std::size_t>(id) + 1));
+    /// Puts a task's subtree in place of node `id` of the tree: its root's box and children
+    /// there, its other nodes appended.
+    void splice(int id, tree_part& part) {
+      const int offset = static_cast<int>(tree_.nodes.size()) - 1;  // part's node i > 0
+      const auto moved = [offset](int child) { return child < 0 ? -1 : child + offset; };
+      const std::size_t box_size = 2 * static_cast<std::size_t>(d_);
+      std::copy_n(part.boxes.begin(), box_size, tree_.lower(id, d_));
+      node& root = tree_.nodes[static_cast<std::size_t>(id)];
+      root.left = moved(part.nodes[0].left);
+      root.right = moved(part.nodes[0].right);
+      for (std::size_t i = 1; i < part.nodes.size(); ++i) {
+        node copy = part.nodes[i];
+        copy.left = moved(copy.left);
+        copy.right = moved(copy.right);
+        tree_.nodes.push_back(copy);
+      }
+      tree_.boxes.insert(tree_.boxes.end(), part.boxes.begin() + std::ptrdiff_t(box_size),
+                         part.boxes.end());
+      tree_.depth = std::max(tree_.depth, part.depth);
+    }
+
+    /// The passes' tasks: the nodes at task_depth_, and the leaves above it.
+    void find_task_roots(int id, int depth) {
+      const node& here = tree_.nodes[static_cast<std::size_t>(id)];
+      if (depth == task_depth_ || here.left < 0) {
+        task_roots_.push_back(id);
+        return;
+      }
+      find_task_roots(here.left, depth + 1);
+      find_task_roots(here.right, depth + 1);
+    }
+
+    /// The bounding box of rows [begin, end): its min corner into lower[0, d), its max corner
+    /// into lower[d, 2d), in one pass over the rows in memory order (a column at a time would
+    /// read every row d times). Low dimensions work in local arrays, which the compiler knows
+    /// alias nothing.
+    void fit_box(Scalar* lower, Eigen::Index begin, Eigen::Index end) const {
+      switch (d_) {
+        case 1:
+          return fit_short_box<1>(lower, begin, end);
+        case 2:
+          return fit_short_box<2>(lower, begin, end);
+        case 3:
+          return fit_short_box<3>(lower, begin, end);
+        case 4:
+          return fit_short_box<4>(lower, begin, end);
+        default:
+          break;
+      }
       const auto fit = [&](Scalar* lo, Scalar* hi) {
         std::copy_n(points_.row(begin).data(), d_, lo);
         std::copy_n(points_.row(begin).data(), d_, hi);
@@ -150,20 +259,90 @@ struct kd_tree {
         }
       };
       constexpr Eigen::Index local = 16;
-      if (d_ > local) return fit(lower(id), upper(id));
+      if (d_ > local) return fit(lower, lower + d_);
       Scalar lo[local], hi[local];
       fit(lo, hi);
-      std::copy_n(lo, d_, lower(id));
-      std::copy_n(hi, d_, upper(id));
+      std::copy_n(lo, d_, lower);
+      std::copy_n(hi, d_, lower + d_);
+    }
+
+    /// fit_box for rows of D coordinates, the kd-tree's home ground, where it is a third of the
+    /// build: the running boxes fit in registers, and four of them take turns, because with one
+    /// each row waits on the previous row's min and max.
+    template <int D>
+    void fit_short_box(Scalar* lower, Eigen::Index begin, Eigen::Index end) const {
+      constexpr int ways = 4;
+      Scalar lo[ways][D], hi[ways][D];
+      const Scalar* point = points_.row(begin).data();
+      for (int w = 0; w < ways; ++w) {
+        std::copy_n(point, D, lo[w]);
+        std::copy_n(point, D, hi[w]);
+      }
+      Eigen::Index row = begin + 1;
+      for (; row + ways <= end; row += ways) {
+        point = points_.row(row).data();
+        for (int w = 0; w < ways; ++w, point += D) {
+          for (int j = 0; j < D; ++j) {
+            lo[w][j] = std::min(lo[w][j], point[j]);
+            hi[w][j] = std::max(hi[w][j], point[j]);
+          }
+        }
+      }
+      for (; row < end; ++row) {
+        point = points_.row(row).data();
+        for (int j = 0; j < D; ++j) {
+          lo[0][j] = std::min(lo[0][j], point[j]);
+          hi[0][j] = std::max(hi[0][j], point[j]);
+        }
+      }
+      for (int j = 0; j < D; ++j) {
+        lower[j] = std::min(std::min(lo[0][j], lo[1][j]), std::min(lo[2][j], lo[3][j]));
+        lower[D + j] = std::max(std::max(hi[0][j], hi[1][j]), std::max(hi[2][j], hi[3][j]));
+      }
     }
 
     /// Puts the rows whose coordinate `dim` is under the threshold first; returns where the rest
-    /// start. In place and branch-free (Lomuto's scheme with an unconditional swap): a branch on
-    /// the comparison would be mispredicted for half the rows near the cut.
+    /// start. In place, in blocks (the partition of Edelkamp and Weiss's BlockQuicksort, 2016):
+    /// a block of rows from each end is scanned without branches, noting the rows on the wrong
+    /// side, and only those are swapped, in pairs. A branch per row would be mispredicted for
+    /// half the rows near the cut; a swap per row (Lomuto without branches) made every row's
+    /// address wait on the previous row's comparison.
     Eigen::Index split_at(Eigen::Index begin, Eigen::Index end, Eigen::Index dim,
                           Scalar threshold) {
-      Eigen::Index front = begin;  // rows [begin, front) are below, [front, i) are not
-      for (Eigen::Index i = begin; i < end; ++i) {
+      constexpr int block = 64;
+      int wrong_left[block], wrong_right[block];  // offsets into the current end blocks
+      int left_count = 0, left_start = 0, right_count = 0, right_start = 0;
+      // Rows [begin, left) are below the threshold, rows [right, end) are not.
+      Eigen::Index left = begin, right = end;
+      while (right - left >= 2 * block) {
+        if (left_count == 0) {
+          left_start = 0;
+          for (int i = 0; i < block; ++i) {
+            wrong_left[left_count] = i;
+            left_count += !(points_(left + i, dim) < threshold);
+          }
+        }
+        if (right_count == 0) {
+          right_start = 0;
+          for (int i = 0; i < block; ++i) {
+            wrong_right[right_count] = i;
+            right_count += points_(right - 1 - i, dim) < threshold;
+          }
+        }
+        const int pairs = std::min(left_count, right_count);
+        for (int p = 0; p < pairs; ++p) {
+          swap_rows(left + wrong_left[left_start + p], right - 1 - wrong_right[right_start + p]);
+        }
+        left_count -= pairs;
+        right_count -= pairs;
+        left_start += pairs;
+        right_start += pairs;
+        if (left_count == 0) left += block;
+        if (right_count == 0) right -= block;
+      }
+      // The rest, at most three blocks: one row at a time (Lomuto, swapping unconditionally).
+      Eigen::Index front = left;  // rows [left, front) are below, [front, i) are not
+      for (Eigen::Index i = left; i < right; ++i) {
         const bool below = points_(i, dim) < threshold;
         swap_rows(front, i);
         front += below;
@@ -173,7 +352,7 @@ struct kd_tree {
 
     void swap_rows(Eigen::Index a, Eigen::Index b) {
       std::swap_ranges(points_.row(a).data(), points_.row(a).data() + d_, points_.row(b).data());
-      std::swap(order_[static_cast<std::size_t>(a)], order_[static_cast<std::size_t>(b)]);
+      std::swap(order_[a], order_[b]);
     }
 
     /// Puts the lower half of the rows by coordinate `dim` first; returns where the upper half
@@ -205,14 +384,14 @@ struct kd_tree {
       return middle;
     }
 
-    Scalar* lower(int id) { return boxes_.data() + 2 * static_cast<std::size_t>(id * d_); }
+    Scalar* lower(int id) { return tree_.lower(id, d_); }
     Scalar* upper(int id) { return lower(id) + d_; }
 
     const Scalar* centre(int c) const { return centres_->row(c).data(); }
 
     /// Candidates of this node are w.candidates[offset, offset + count), ascending.
     void filter(int id, walk& w, std::size_t offset, int count) {
-      const node& here = nodes_[static_cast<std::size_t>(id)];
+      const node& here = tree_.nodes[static_cast<std::size_t>(id)];
       const int* candidates = w.candidates.data() + offset;
       if (count == 1) return label_all(here, candidates[0], w);
 
@@ -290,10 +469,10 @@ struct kd_tree {
     /// The labels are mirrored in tree order, so that checking them reads memory in sequence;
     /// only a change is written through to the caller's labels, at the point's own index.
     void set_label(Eigen::Index row, int label, walk& w) {
-      int& current = tree_labels_[static_cast<std::size_t>(row)];
+      int& current = tree_labels_[row];
       if (current != label) {
         current = label;
-        (*labels_)[order_[static_cast<std::size_t>(row)]] = label;
+        (*labels_)[order_[row]] = label;
         ++w.changed;
       }
     }
@@ -302,12 +481,10 @@ struct kd_tree {
     int task_depth_ = 0;
     std::vector<int> task_roots_;  // the subtrees the threads share out, together all points
     Eigen::Index d_;
-    std::vector<Eigen::Index> order_;  // original index of each row of points_
-    std::vector<int> tree_labels_;     // the label of each row of points_; -1 before pass 1
-    row_matrix<Scalar> points_;        // the points in tree order
-    std::vector<node> nodes_;          // nodes_[0] is the root; children follow their parent
-    std::vector<Scalar> boxes_;        // per node: its min corner, then its max corner
-    int depth_ = 0;
+    Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> order_;  // original index of each row of points_
+    Eigen::VectorXi tree_labels_;  // the label of each row of points_; -1 before pass 1
+    row_matrix<Scalar> points_;    // the points in tree order
+    tree_part tree_;               // node 0 is the root
 
     // Per-pass state.
     std::vector<walk> walks_;  // one per thread
