@@ -25,8 +25,10 @@ namespace km {
 /// distance, and it loses accuracy when |x| and |c| are large next to |x - c|. Each distance is
 /// therefore only trusted up to a rigorous error margin; every centre whose interval overlaps the
 /// best one's is re-decided with the canonical distance. Memory beside the data: for rows up to
-/// 64 long, k x d centres in each lane type and a tile's k scores per thread; for longer rows, n
-/// point norms and one block x k product buffer per thread. Never n x k.
+/// 64 long, k x d centres in each lane type, a tile's k scores per thread, and the points as
+/// the screen's tiles (n x d in the lane type: floats for double points) where those take at
+/// most 32 MiB; for longer rows, n point norms and one block x k product buffer per thread.
+/// Never n x k.
 struct vectorised {
   template <typename Scalar>
   class assigner {
@@ -80,50 +82,56 @@ struct vectorised {
     template <typename Screen>
     Eigen::Index screened(const Screen& screen, const row_matrix<Scalar>& centres,
                           Eigen::VectorXi& labels) {
+      using pack = typename Screen::pack;
       constexpr int tile = Screen::lanes;
+      const Eigen::Index d = points_.cols();
+      // Tiles of small data sets are kept for the fit: filling a tile (converting and
+      // transposing its points) costs up to twice its scores when k is small (digits: d = 64,
+      // k = 10).
+      kept_tiles<typename Screen::lane_type>& kept =
+          kept_.template of<typename Screen::lane_type>();
+      const Eigen::Index tiles = (points_.rows() + tile - 1) / tile;
+      const bool keep = static_cast<std::size_t>(tiles * d) * sizeof(pack) <= kept_tiles_bytes;
+      if (keep) kept.registers.resize(static_cast<std::size_t>(tiles * d));
+      const bool refill = !keep || !kept.filled;
       const auto centre_row = [&centres](int c) { return centres.row(c).data(); };
-      const detail::chunks work{points_.rows(), 2048};
-      return over_chunks(
+      const detail::chunks work{points_.rows(), 2048};  // whole tiles
+      const Eigen::Index changed = over_chunks(
           work, static_cast<int>(centres.rows()),
           [&](Eigen::Index begin, Eigen::Index end, scratch& own, std::uint64_t& canonical) {
             auto* scores = own.scores.sized_for(screen);
-            Eigen::Index changed = 0;
+            pack local[Screen::max_dimensions];
+            Eigen::Index changed_here = 0;
             for (Eigen::Index i = begin; i < end; i += tile) {
               // A short last tile repeats its last point rather than branch in the kernel.
               const int size = static_cast<int>(std::min<Eigen::Index>(tile, end - i));
               const Scalar* rows[tile];
               for (int p = 0; p < tile; ++p)
                 rows[p] = points_.row(i + std::min(p, size - 1)).data();
-              const auto scored = screen.score(rows, scores);
+              pack* twice = keep ? kept.registers.data() + (i / tile) * d : local;
+              if (refill) Screen::fill(rows, d, twice);
+              const auto scored = screen.score(twice, scores);
               for (int p = 0; p < size; ++p) {
                 const int label = screen.nearest(scored, p, rows[p], largest_norm_, labels[i + p],
                                                  centre_row, own.candidates.data(), canonical);
                 if (labels[i + p] != label) {
                   labels[i + p] = label;
-                  ++changed;
+                  ++changed_here;
                 }
               }
             }
-            return changed;
+            return changed_here;
           });
+      kept.filled = keep;
+      return changed;
     }
 
     /// Per thread: one block's products (or one tile's scores) and the candidate list of one
     /// point.
     struct scratch {
-      detail::product_scratch<Scalar> same_products;
-      detail::product_scratch<float> float_products;
+      detail::per_lane<Scalar, detail::product_scratch> products;
       detail::tile_scores<Scalar> scores;
       std::vector<int> candidates;
-
-      template <typename Lane>
-      detail::product_scratch<Lane>& products() {
-        if constexpr (std::is_same_v<Lane, Scalar>) {
-          return same_products;
-        } else {
-          return float_products;
-        }
-      }
     };
 
     /// Long rows: blocks of points through `screen`'s matrix product.
@@ -137,7 +145,7 @@ struct vectorised {
       return over_chunks(
           work, k,
           [&](Eigen::Index start, Eigen::Index end, scratch& own, std::uint64_t& canonical) {
-            auto& products = own.template products<typename Screen::lane_type>();
+            auto& products = own.products.template of<typename Screen::lane_type>();
             screen.score(points_, start, end - start, products);
             Eigen::Index changed = 0;
             for (Eigen::Index i = start; i < end; ++i) {
@@ -203,14 +211,27 @@ struct vectorised {
     /// the fit screens in Scalar.
     Eigen::Index in_float_while_decisive(Eigen::Index changed) {
       const std::uint64_t canonical = canonical_.total();
-      if (8 * (canonical - canonical_before_) > static_cast<std::uint64_t>(points_.rows()))
+      if (8 * (canonical - canonical_before_) > static_cast<std::uint64_t>(points_.rows())) {
         coarse_usable_ = false;
+        kept_.template of<float>() = {};
+      }
       canonical_before_ = canonical;
       return changed;
     }
 
+    /// A fit's tiles in one lane type: fill()'s registers, tile after tile.
+    template <typename Lane>
+    struct kept_tiles {
+      using pack = typename detail::expanded_screen<Scalar, Lane>::pack;
+      std::vector<pack, Eigen::aligned_allocator<pack>> registers;
+      bool filled = false;
+    };
+    /// The most memory kept tiles take (1e6 x 8 or 1.3e5 x 64 points in float lanes).
+    static constexpr std::size_t kept_tiles_bytes = std::size_t{32} << 20;
+
     detail::points_view<Scalar> points_;
     detail::thread_team& team_;
+    detail::per_lane<Scalar, kept_tiles> kept_;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;  // for the matrix product only
     Scalar largest_norm_ = 0;                               // for the screen only
     bool norms_usable_ = false;

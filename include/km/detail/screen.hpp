@@ -38,6 +38,7 @@ class expanded_screen {
   /// that a build without SIMD still has independent chains to overlap.
   static constexpr int lanes = std::max<int>(4, EIGEN_MAX_ALIGN_BYTES / int(sizeof(Lane)));
   using pack = Eigen::Array<Lane, lanes, 1>;
+  using lane_type = Lane;
   /// The longest rows screened here; longer ones go through a matrix product's cache blocks.
   static constexpr int max_dimensions = 64;
 
@@ -106,13 +107,23 @@ class expanded_screen {
   /// `scores` (tile_size() scalars). Several centres at once: their chains of multiply-adds are
   /// independent, so the processor overlaps them instead of waiting on one.
   tile score(const Scalar* const* points, Lane* scores) const {
-    // -2 x (exact, then rounded to Lane), a register per coordinate: once per tile rather than
-    // once per centre.
     pack twice[max_dimensions];
-    for (Eigen::Index j = 0; j < d_; ++j) {
+    fill(points, d_, twice);
+    return score(twice, scores);
+  }
+
+  /// The registers of a tile of points (a short tile repeats a point): -2 x, exact, then rounded
+  /// to Lane, a register per coordinate, so once per tile rather than once per centre. `twice`
+  /// holds the columns of the points (max_dimensions at most).
+  static void fill(const Scalar* const* points, Eigen::Index columns, pack* twice) {
+    for (Eigen::Index j = 0; j < columns; ++j) {
       for (int p = 0; p < lanes; ++p)
         twice[j](p) = static_cast<Lane>(-2 * points[p][j]);
     }
+  }
+
+  /// score() for a tile whose registers fill() has written.
+  tile score(const pack* twice, Lane* scores) const {
     // Registers are filled by loads from broadcast copies (norms, infinities), never by
     // pack::Constant: GCC builds those from half-width stores, and the full-width load that
     // follows cannot be forwarded from them (a stall on every centre's chain).
@@ -279,20 +290,12 @@ class expanded_screen {
   Scalar centre_margin_ = 0;
 };
 
-/// One thread's buffer for a tile's scores, in either lane type that may screen Scalar points.
-template <typename Scalar>
-class tile_scores {
+/// One Holder<Lane> for each lane type that may screen Scalar points: Scalar, and float.
+template <typename Scalar, template <typename> class Holder>
+class per_lane {
  public:
   template <typename Lane>
-  Lane* sized_for(const expanded_screen<Scalar, Lane>& screen) {
-    std::vector<Lane>& buffer = of<Lane>();
-    buffer.resize(static_cast<std::size_t>(screen.tile_size()));
-    return buffer.data();
-  }
-
- private:
-  template <typename Lane>
-  std::vector<Lane>& of() {
+  Holder<Lane>& of() {
     if constexpr (std::is_same_v<Lane, Scalar>) {
       return same_;
     } else {
@@ -300,8 +303,26 @@ class tile_scores {
     }
   }
 
-  std::vector<Scalar> same_;
-  std::vector<float> float_;
+ private:
+  Holder<Scalar> same_;
+  Holder<float> float_;
+};
+
+/// One thread's buffer for a tile's scores, in either lane type that may screen Scalar points.
+template <typename Scalar>
+class tile_scores {
+ public:
+  template <typename Lane>
+  Lane* sized_for(const expanded_screen<Scalar, Lane>& screen) {
+    std::vector<Lane>& buffer = buffers_.template of<Lane>();
+    buffer.resize(static_cast<std::size_t>(screen.tile_size()));
+    return buffer.data();
+  }
+
+ private:
+  template <typename Lane>
+  using lane_vector = std::vector<Lane>;
+  per_lane<Scalar, lane_vector> buffers_;
 };
 
 }  // namespace km::detail
