@@ -35,6 +35,19 @@ TEMPLATE_TEST_CASE("every exact strategy equals naive on adversarial data", "[ex
   }
 }
 
+TEMPLATE_TEST_CASE("vectorised equals naive where it fills its tiles on every pass", "[exactness]",
+                   float, double) {
+  // Past kept_tiles_bytes of tiles (4 bytes a coordinate in float lanes) vectorised no longer
+  // keeps the points as tiles: a tile more than fits, in the longest rows its screen takes.
+  const Eigen::Index d = km::vectorised::assigner<TestType>::screen_dimensions;
+  const auto n = static_cast<Eigen::Index>(km::vectorised::kept_tiles_bytes) / (4 * d) + 17;
+  const matrix<TestType> points = blobs<TestType>(n, d, 5, 2.0, 31);
+  km::options opts;
+  opts.k = 5;
+  opts.max_iterations = 3;
+  require_same_as_naive<km::vectorised>(points, opts);
+}
+
 TEMPLATE_TEST_CASE("every exact strategy equals naive when clusters empty", "[exactness]", float,
                    double) {
   // Two of the given centres lie far from every point: their clusters are empty after the first

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -48,8 +49,16 @@ struct elkan {
       const bool first = previous_.rows() == 0;
       if (first) {
         allocate_lower_bounds(n, k);
-        if (products_.set_centres(centres)) {
-          const Eigen::Index changed = first_pass_screened(centres, labels);
+        // Double points through a float product where their norms allow, as in km::vectorised:
+        // the margins widen to cover float's roundings, so the bounds and labels stay rigorous.
+        Eigen::Index changed = -1;
+        if constexpr (has_coarse) {
+          if (coarse_products_.set_centres(centres))
+            changed = first_pass_screened(coarse_products_, centres, labels);
+        }
+        if (changed < 0 && products_.set_centres(centres))
+          changed = first_pass_screened(products_, centres, labels);
+        if (changed >= 0) {
           previous_ = centres;
           return changed;
         }
@@ -160,7 +169,10 @@ struct elkan {
     /// The first pass through the matrix product: every point's k bounds come from its scores
     /// (rigorous: the margins cover the scores' errors), its label from the expanded screen,
     /// canonical among near-ties. A third of the time of k canonical distances per point.
-    Eigen::Index first_pass_screened(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+    template <typename Screen>
+    Eigen::Index first_pass_screened(const Screen& products, const row_matrix<Scalar>& centres,
+                                     Eigen::VectorXi& labels) {
+      using lane = typename Screen::lane_type;
       const int k = static_cast<int>(centres.rows());
       // As km::vectorised: a score block near 256 KiB, at least 64 rows for the product.
       const Eigen::Index block = std::clamp<Eigen::Index>((Eigen::Index(1) << 15) / k, 64, 2048);
@@ -172,27 +184,28 @@ struct elkan {
           team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
             first_pass_scratch& own = scratch_[static_cast<std::size_t>(slot)];
             own.candidates.resize(static_cast<std::size_t>(k));
-            products_.score(points_, start, end - start, own.products);
+            detail::product_scratch<lane>& scratch = own.products.template of<lane>();
+            products.score(points_, start, end - start, scratch);
             Eigen::Index changed = 0;
             for (Eigen::Index i = start; i < end; ++i) {
               const Scalar norm = points_.row(i).squaredNorm();
-              if (!product_screen_type::accepts(norm)) {
+              if (!Screen::accepts(norm)) {
                 changed += assign_fully(i, centres, labels, slot);
                 continue;
               }
-              const Scalar* scores = product_screen_type::scores_of(own.products, i - start);
+              const lane* scores = Screen::scores_of(scratch, i - start);
               std::uint64_t canonical = 0;
-              const int best = products_.nearest(points_.row(i).data(), norm, scores, labels[i],
-                                                 own.candidates.data(), canonical);
+              const int best = products.nearest(points_.row(i).data(), norm, scores, labels[i],
+                                                own.candidates.data(), canonical);
               distances_[slot] += static_cast<std::uint64_t>(k) + canonical;
               for (int c = 0; c < k; ++c) {
                 lower(i, c) = bounds_.lower_from_score(
                     static_cast<double>(norm), static_cast<double>(scores[c]),
-                    static_cast<double>(products_.margin(c, norm)));
+                    static_cast<double>(products.margin(c, norm)));
               }
               upper_[static_cast<std::size_t>(i)] = bounds_.upper_from_score(
                   static_cast<double>(norm), static_cast<double>(scores[best]),
-                  static_cast<double>(products_.margin(best, norm)));
+                  static_cast<double>(products.margin(best, norm)));
               if (labels[i] != best) {
                 labels[i] = best;
                 ++changed;
@@ -237,11 +250,12 @@ struct elkan {
 
     /// Per thread, for the first pass: one block's scores and the candidates of one point.
     struct first_pass_scratch {
-      detail::product_scratch<Scalar> products;
+      detail::per_lane<Scalar, detail::product_scratch> products;
       std::vector<int> candidates;
     };
-    using product_screen_type = detail::product_screen<Scalar>;
-    product_screen_type products_;
+    static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
+    detail::product_screen<Scalar> products_;
+    detail::product_screen<Scalar, float> coarse_products_;  // for double points
     std::vector<first_pass_scratch> scratch_;
   };
 };

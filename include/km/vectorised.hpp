@@ -30,6 +30,10 @@ namespace km {
 /// most 32 MiB; for longer rows, n point norms and one block x k product buffer per thread.
 /// Never n x k.
 struct vectorised {
+  /// The most memory the points' tiles are kept in for a fit (1e6 x 8 or 1.3e5 x 64 points in
+  /// float lanes); larger data sets fill each tile on every pass.
+  static constexpr std::size_t kept_tiles_bytes = std::size_t{32} << 20;
+
   template <typename Scalar>
   class assigner {
     using screen_type = detail::expanded_screen<Scalar>;
@@ -226,8 +230,6 @@ struct vectorised {
       std::vector<pack, Eigen::aligned_allocator<pack>> registers;
       bool filled = false;
     };
-    /// The most memory kept tiles take (1e6 x 8 or 1.3e5 x 64 points in float lanes).
-    static constexpr std::size_t kept_tiles_bytes = std::size_t{32} << 20;
 
     detail::points_view<Scalar> points_;
     detail::thread_team& team_;

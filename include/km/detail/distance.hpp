@@ -165,4 +165,22 @@ struct expanded_margin {
   Scalar centre_relative, point_relative, absolute;
 };
 
+/// One Holder<Lane> for each lane type that may screen Scalar points: Scalar, and float.
+template <typename Scalar, template <typename> class Holder>
+class per_lane {
+ public:
+  template <typename Lane>
+  Holder<Lane>& of() {
+    if constexpr (std::is_same_v<Lane, Scalar>) {
+      return same_;
+    } else {
+      return float_;
+    }
+  }
+
+ private:
+  Holder<Scalar> same_;
+  Holder<float> float_;
+};
+
 }  // namespace km::detail

@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -288,24 +287,6 @@ class expanded_screen {
   Eigen::Index d_ = 0;
   expanded_margin<Scalar, Lane> margin_{0};
   Scalar centre_margin_ = 0;
-};
-
-/// One Holder<Lane> for each lane type that may screen Scalar points: Scalar, and float.
-template <typename Scalar, template <typename> class Holder>
-class per_lane {
- public:
-  template <typename Lane>
-  Holder<Lane>& of() {
-    if constexpr (std::is_same_v<Lane, Scalar>) {
-      return same_;
-    } else {
-      return float_;
-    }
-  }
-
- private:
-  Holder<Scalar> same_;
-  Holder<float> float_;
 };
 
 /// One thread's buffer for a tile's scores, in either lane type that may screen Scalar points.
