@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numeric>
 #include <utility>
 #include <vector>
 
@@ -142,13 +143,25 @@ struct kd_tree {
       }
       std::vector<deferred> subtrees;
       build(tree_, 0, points_.rows(), 0, split_depth, &subtrees);
+      // The subtrees differ in size (the midpoint splits are uneven): largest first, each to
+      // the first thread free, balances them best.
+      std::vector<std::size_t> largest_first(subtrees.size());
+      std::iota(largest_first.begin(), largest_first.end(), std::size_t{0});
+      std::stable_sort(
+          largest_first.begin(), largest_first.end(), [&](std::size_t a, std::size_t b) {
+            return subtrees[a].end - subtrees[a].begin > subtrees[b].end - subtrees[b].begin;
+          });
       std::vector<tree_part> parts(subtrees.size());
-      team_.run(static_cast<Eigen::Index>(subtrees.size()), [&](Eigen::Index t, int) {
-        const deferred& root = subtrees[static_cast<std::size_t>(t)];
-        tree_part& part = parts[static_cast<std::size_t>(t)];
-        part.nodes.reserve(4 * static_cast<std::size_t>(root.end - root.begin) / leaf_size + 1);
-        build(part, root.begin, root.end, root.depth, -1, nullptr);
-      });
+      team_.run(
+          static_cast<Eigen::Index>(subtrees.size()),
+          [&](Eigen::Index t, int) {
+            const std::size_t which = largest_first[static_cast<std::size_t>(t)];
+            const deferred& root = subtrees[which];
+            tree_part& part = parts[which];
+            part.nodes.reserve(4 * static_cast<std::size_t>(root.end - root.begin) / leaf_size + 1);
+            build(part, root.begin, root.end, root.depth, -1, nullptr);
+          },
+          detail::thread_team::handout::first_free);
       for (std::size_t t = 0; t < subtrees.size(); ++t)
         splice(subtrees[t].id, parts[t]);
     }

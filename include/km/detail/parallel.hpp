@@ -32,7 +32,8 @@ inline int resolve_threads(int requested) {
 class thread_team {
  public:
   /// `threads` as in options::threads. No thread starts before run() has tasks for it.
-  explicit thread_team(int threads) : size_(resolve_threads(threads)) {}
+  explicit thread_team(int threads)
+      : size_(resolve_threads(threads)), shares_(static_cast<std::size_t>(size_)) {}
 
   thread_team(const thread_team&) = delete;
   thread_team& operator=(const thread_team&) = delete;
@@ -56,11 +57,22 @@ class thread_team {
     return static_cast<int>(std::max<Eigen::Index>(1, std::min<Eigen::Index>(size_, tasks)));
   }
 
+  /// How run() hands out its tasks.
+  enum class handout {
+    /// Each slot takes its own contiguous share of the tasks first, the same share in every run
+    /// of as many tasks, then what is left of the others' shares. For work repeated pass after
+    /// pass on the same data: each thread finds its share's data still in its core's cache.
+    shares,
+    /// In task order, each to whichever slot is free first: for tasks of unequal size run once,
+    /// which balance best given largest first.
+    first_free,
+  };
+
   /// Calls task(t, slot) once for every t in [0, tasks), on slots(tasks) threads (the caller is
   /// slot 0), and returns when all are done. `slot` names the thread for per-thread scratch; which
   /// slot runs which task varies from run to run. The first exception a task throws is rethrown.
   template <typename Task>
-  void run(Eigen::Index tasks, Task&& task) {
+  void run(Eigen::Index tasks, Task&& task, handout how = handout::shares) {
     const int helpers = slots(tasks) - 1;
     if (helpers == 0) {
       for (Eigen::Index t = 0; t < tasks; ++t)
@@ -78,8 +90,11 @@ class thread_team {
       }
       job_ = &job;
       tasks_ = tasks;
-      next_.store(0);
+      how_ = how;
       participants_ = helpers + 1;
+      for (int s = 0; s < participants_; ++s) {
+        shares_[static_cast<std::size_t>(s)].next.store(share_begin(s));
+      }
       busy_.store(helpers);
       error_ = nullptr;
       generation_.fetch_add(1);
@@ -128,16 +143,29 @@ class thread_team {
     }
   }
 
+  /// The first task of slot s's share (handout::first_free: all of them are slot 0's, which
+  /// every slot takes from).
+  Eigen::Index share_begin(int s) const {
+    if (how_ == handout::first_free) return s == 0 ? 0 : tasks_;
+    return tasks_ * s / participants_;
+  }
+
+  /// Runs the tasks of the slot's own share, then those left in the others', in turn, so that
+  /// no thread idles while tasks wait.
   void drain(int slot) {
-    for (;;) {
-      const Eigen::Index t = next_.fetch_add(1);
-      if (t >= tasks_) return;
-      try {
-        (*job_)(t, slot);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();
-        next_.store(tasks_);  // the others stop taking tasks
+    for (int turn = 0; turn < participants_; ++turn) {
+      const int owner = (slot + turn) % participants_;
+      std::atomic<Eigen::Index>& next = shares_[static_cast<std::size_t>(owner)].next;
+      const Eigen::Index end = share_begin(owner + 1);
+      for (Eigen::Index t = next.fetch_add(1); t < end; t = next.fetch_add(1)) {
+        try {
+          (*job_)(t, slot);
+        } catch (...) {
+          const std::lock_guard<std::mutex> lock(mutex_);
+          if (!error_) error_ = std::current_exception();
+          for (int s = 0; s < participants_; ++s)  // the others stop taking tasks
+            shares_[static_cast<std::size_t>(s)].next.store(tasks_);
+        }
       }
     }
   }
@@ -149,9 +177,13 @@ class thread_team {
   std::vector<std::thread> workers_;
   const std::function<void(Eigen::Index, int)>* job_ = nullptr;
   Eigen::Index tasks_ = 0;
-  std::atomic<Eigen::Index> next_{0};
-  int participants_ = 0;      // slots taking part in the current run
-  std::atomic<int> busy_{0};  // helpers not yet done with it
+  handout how_ = handout::shares;
+  struct alignas(64) share {  // a cache line each: the slots take tasks without contending
+    std::atomic<Eigen::Index> next{0};
+  };
+  std::vector<share> shares_;  // per slot: the next task of its share
+  int participants_ = 0;       // slots taking part in the current run
+  std::atomic<int> busy_{0};   // helpers not yet done with it
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<bool> stopping_{false};
   std::exception_ptr error_;
