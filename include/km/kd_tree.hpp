@@ -58,6 +58,7 @@ struct kd_tree {
       relative_ = detail::error_bound<Scalar>::relative(d_);
       absolute_ = detail::error_bound<Scalar>::absolute(d_);
       centres_ = &centres;
+      ++pass_;
       labels_ = &labels;
       const Eigen::Index tasks = static_cast<Eigen::Index>(task_roots_.size());
       if (walks_.size() < static_cast<std::size_t>(team_.slots(tasks)))
@@ -73,7 +74,7 @@ struct kd_tree {
         for (int c = 0; c < k; ++c)
           w.candidates[static_cast<std::size_t>(c)] = c;
         w.midpoint.resize(d_);
-        filter(task_roots_[static_cast<std::size_t>(t)], w, 0, k);
+        filter(task_roots_[static_cast<std::size_t>(t)], w, 0, k, 0);
       });
       Eigen::Index changed = 0;
       for (const walk& w : walks_)
@@ -94,6 +95,10 @@ struct kd_tree {
     struct node {
       Eigen::Index begin, end;    // rows [begin, end) of points_ (tree order)
       int left = -1, right = -1;  // children, -1 for a leaf
+      // What the pass that last labelled the node whole gave all its rows (-1 once a later pass
+      // split it), and that pass: a node whose rows carry the label already is not relabelled.
+      int whole_label = -1;
+      int labelled_in = 0;
     };
 
     /// Nodes with their boxes: the whole tree, or a subtree one thread builds (its root first).
@@ -402,11 +407,12 @@ struct kd_tree {
 
     const Scalar* centre(int c) const { return centres_->row(c).data(); }
 
-    /// Candidates of this node are w.candidates[offset, offset + count), ascending.
-    void filter(int id, walk& w, std::size_t offset, int count) {
-      const node& here = tree_.nodes[static_cast<std::size_t>(id)];
+    /// Candidates of this node are w.candidates[offset, offset + count), ascending. `relabelled`
+    /// is the last pass in which an ancestor labelled all its rows (0 if none).
+    void filter(int id, walk& w, std::size_t offset, int count, int relabelled) {
+      node& here = tree_.nodes[static_cast<std::size_t>(id)];
       const int* candidates = w.candidates.data() + offset;
-      if (count == 1) return label_all(here, candidates[0], w);
+      if (count == 1) return label_all(here, candidates[0], relabelled, w);
 
       const Scalar* lo = lower(id);
       const Scalar* hi = upper(id);
@@ -428,7 +434,8 @@ struct kd_tree {
           kept[kept_count++] = c;
         }
       }
-      if (kept_count == 1) return label_all(here, kept[0], w);
+      if (kept_count == 1) return label_all(here, kept[0], relabelled, w);
+      here.whole_label = -1;  // its rows are labelled below it, perhaps differently
       if (here.left < 0) {
         w.distances += static_cast<std::uint64_t>(here.end - here.begin) *
                        static_cast<std::uint64_t>(kept_count);
@@ -440,8 +447,9 @@ struct kd_tree {
         }
         return;
       }
-      filter(here.left, w, next_offset, kept_count);
-      filter(here.right, w, next_offset, kept_count);
+      relabelled = std::max(relabelled, here.labelled_in);
+      filter(here.left, w, next_offset, kept_count, relabelled);
+      filter(here.right, w, next_offset, kept_count, relabelled);
     }
 
     /// Largest squared distance from z to a point of the box [lo, hi].
@@ -474,9 +482,16 @@ struct kd_tree {
       return gap > 3 * relative_ * (reach + best_reach) + 2 * absolute_;
     }
 
-    void label_all(const node& here, int label, walk& w) {
+    /// Gives every row of the node `label`, unless the node's rows have it already: the node was
+    /// labelled whole with it and no ancestor has relabelled its rows since (only this node's
+    /// passes, or its ancestors' labelling them whole, change them). Once the fit settles, most
+    /// nodes keep their label from pass to pass and are skipped without reading a row.
+    void label_all(node& here, int label, int relabelled, walk& w) {
+      if (here.whole_label == label && here.labelled_in > relabelled) return;
       for (Eigen::Index row = here.begin; row < here.end; ++row)
         set_label(row, label, w);
+      here.whole_label = label;
+      here.labelled_in = pass_;
     }
 
     /// The labels are mirrored in tree order, so that checking them reads memory in sequence;
@@ -501,6 +516,7 @@ struct kd_tree {
 
     // Per-pass state.
     std::vector<walk> walks_;  // one per thread
+    int pass_ = 0;             // passes so far, this one included
     Scalar relative_ = 0, absolute_ = 0;
     const row_matrix<Scalar>* centres_ = nullptr;
     Eigen::VectorXi* labels_ = nullptr;
