@@ -82,6 +82,16 @@ class thread_team {
     const std::function<void(Eigen::Index, int)> job = [&task](Eigen::Index t, int slot) {
       task(t, slot);
     };
+    // A share packs its bounds in 32 bits each: more tasks than that run in batches.
+    constexpr Eigen::Index batch = 0x7fffffff;
+    for (Eigen::Index first = 0; first < tasks; first += batch)
+      run_batch(first, std::min(batch, tasks - first), job, how, helpers);
+  }
+
+ private:
+  /// run()'s tasks [first, first + count) on `helpers` threads besides the caller.
+  void run_batch(Eigen::Index first, Eigen::Index count,
+                 const std::function<void(Eigen::Index, int)>& job, handout how, int helpers) {
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       while (static_cast<int>(workers_.size()) < helpers) {
@@ -89,12 +99,12 @@ class thread_team {
         workers_.emplace_back([this, slot] { work(slot); });
       }
       job_ = &job;
-      tasks_ = tasks;
+      first_ = first;
+      tasks_ = count;
       how_ = how;
       participants_ = helpers + 1;
-      for (int s = 0; s < participants_; ++s) {
-        shares_[static_cast<std::size_t>(s)].next.store(share_begin(s));
-      }
+      for (int s = 0; s < participants_; ++s)
+        shares_[static_cast<std::size_t>(s)].set(share_begin(s), share_begin(s + 1));
       busy_.store(helpers);
       error_ = nullptr;
       generation_.fetch_add(1);
@@ -150,21 +160,24 @@ class thread_team {
     return tasks_ * s / participants_;
   }
 
-  /// Runs the tasks of the slot's own share, then those left in the others', in turn, so that
-  /// no thread idles while tasks wait.
+  /// Runs the tasks of the slot's own share from the front, then those left in the others', in
+  /// turn, so that no thread idles while tasks wait. With handout::shares the others' are taken
+  /// from the back: where an owner and a helper meet in its share moves little from one pass to
+  /// the next, so each task keeps running on the same thread; taken from the front, a helper and
+  /// the owner alternated over the whole of a share whose work had been left to it.
   void drain(int slot) {
     for (int turn = 0; turn < participants_; ++turn) {
       const int owner = (slot + turn) % participants_;
-      std::atomic<Eigen::Index>& next = shares_[static_cast<std::size_t>(owner)].next;
-      const Eigen::Index end = share_begin(owner + 1);
-      for (Eigen::Index t = next.fetch_add(1); t < end; t = next.fetch_add(1)) {
+      const bool from_back = turn > 0 && how_ == handout::shares;
+      share& tasks = shares_[static_cast<std::size_t>(owner)];
+      for (Eigen::Index t = tasks.take(from_back); t >= 0; t = tasks.take(from_back)) {
         try {
-          (*job_)(t, slot);
+          (*job_)(first_ + t, slot);
         } catch (...) {
           const std::lock_guard<std::mutex> lock(mutex_);
           if (!error_) error_ = std::current_exception();
-          for (int s = 0; s < participants_; ++s)  // the others stop taking tasks
-            shares_[static_cast<std::size_t>(s)].next.store(tasks_);
+          for (share& other : shares_)  // the others stop taking tasks
+            other.set(0, 0);
         }
       }
     }
@@ -176,12 +189,31 @@ class thread_team {
   std::condition_variable done_;
   std::vector<std::thread> workers_;
   const std::function<void(Eigen::Index, int)>* job_ = nullptr;
-  Eigen::Index tasks_ = 0;
+  Eigen::Index first_ = 0;  // of the current batch
+  Eigen::Index tasks_ = 0;  // in it
   handout how_ = handout::shares;
-  struct alignas(64) share {  // a cache line each: the slots take tasks without contending
-    std::atomic<Eigen::Index> next{0};
+  /// The tasks left of one slot's share, [front, back), packed in one word so that its owner
+  /// and a helper can take them from either end. A cache line each: the slots take tasks without
+  /// contending.
+  struct alignas(64) share {
+    std::atomic<std::uint64_t> left{0};
+
+    void set(Eigen::Index front, Eigen::Index back) {
+      left.store(static_cast<std::uint64_t>(back) << 32 | static_cast<std::uint64_t>(front));
+    }
+    /// The task taken, or -1 when none is left.
+    Eigen::Index take(bool from_back) {
+      std::uint64_t seen = left.load();
+      for (;;) {
+        const std::uint64_t front = seen & 0xffffffffu, back = seen >> 32;
+        if (front >= back) return -1;
+        const std::uint64_t rest = from_back ? (back - 1) << 32 | front : back << 32 | (front + 1);
+        if (left.compare_exchange_weak(seen, rest))
+          return static_cast<Eigen::Index>(from_back ? back - 1 : front);
+      }
+    }
   };
-  std::vector<share> shares_;  // per slot: the next task of its share
+  std::vector<share> shares_;  // per slot
   int participants_ = 0;       // slots taking part in the current run
   std::atomic<int> busy_{0};   // helpers not yet done with it
   std::atomic<std::uint64_t> generation_{0};
