@@ -167,8 +167,20 @@ struct kd_tree {
             build(part, root.begin, root.end, root.depth, -1, nullptr);
           },
           detail::thread_team::handout::first_free);
-      for (std::size_t t = 0; t < subtrees.size(); ++t)
-        splice(subtrees[t].id, parts[t]);
+      // Spliced in on the team too, each part's nodes after those of the parts before it.
+      std::vector<std::size_t> first_node(parts.size());
+      std::size_t nodes = tree_.nodes.size();
+      for (std::size_t t = 0; t < parts.size(); ++t) {
+        first_node[t] = nodes;
+        nodes += parts[t].nodes.size() - 1;  // its root is a node of the tree already
+        tree_.depth = std::max(tree_.depth, parts[t].depth);
+      }
+      tree_.nodes.resize(nodes);
+      tree_.boxes.resize(2 * static_cast<std::size_t>(d_) * nodes);
+      team_.run(static_cast<Eigen::Index>(parts.size()), [&](Eigen::Index t, int) {
+        const auto which = static_cast<std::size_t>(t);
+        splice(subtrees[which].id, parts[which], first_node[which]);
+      });
     }
 
     /// Adds node [begin, end) at `depth` and its subtree to `part`; returns its index there. A
@@ -217,9 +229,9 @@ struct kd_tree {
     }
 
     /// Puts a task's subtree in place of node `id` of the tree: its root's box and children
-    /// there, its other nodes appended.
-    void splice(int id, tree_part& part) {
-      const int offset = static_cast<int>(tree_.nodes.size()) - 1;  // part's node i > 0
+    /// there, its other nodes from index `first` on (room made by the caller).
+    void splice(int id, const tree_part& part, std::size_t first) {
+      const int offset = static_cast<int>(first) - 1;  // part's node i > 0 goes to i + offset
       const auto moved = [offset](int child) { return child < 0 ? -1 : child + offset; };
       const std::size_t box_size = 2 * static_cast<std::size_t>(d_);
       std::copy_n(part.boxes.begin(), box_size, tree_.lower(id, d_));
@@ -227,14 +239,13 @@ struct kd_tree {
       root.left = moved(part.nodes[0].left);
       root.right = moved(part.nodes[0].right);
       for (std::size_t i = 1; i < part.nodes.size(); ++i) {
-        node copy = part.nodes[i];
+        node& copy = tree_.nodes[first + i - 1];
+        copy = part.nodes[i];
         copy.left = moved(copy.left);
         copy.right = moved(copy.right);
-        tree_.nodes.push_back(copy);
       }
-      tree_.boxes.insert(tree_.boxes.end(), part.boxes.begin() + std::ptrdiff_t(box_size),
-                         part.boxes.end());
-      tree_.depth = std::max(tree_.depth, part.depth);
+      std::copy(part.boxes.begin() + std::ptrdiff_t(box_size), part.boxes.end(),
+                tree_.boxes.begin() + std::ptrdiff_t(first * box_size));
     }
 
     /// The passes' tasks: the nodes at task_depth_, and the leaves above it.
