@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 
+#include "detail/moves.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
 #include "detail/screen.hpp"
@@ -104,7 +105,10 @@ struct automatic {
     /// k is known only now, with the first centres: the choice and the chosen strategy's
     /// per-fit set-up (a kd-tree, bounds) happen on the first pass. Every strategy gives the
     /// same labels, so changing strategy between passes changes nothing but the speed.
-    Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+    ///
+    /// Moves are reported (lloyd.hpp) when the strategy is kd_tree, settled from the start.
+    Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
+                            detail::point_moves<Scalar>* moves = nullptr) {
       if (std::holds_alternative<std::monostate>(chosen_)) {
         const int k = static_cast<int>(centres.rows());
         settled_ = choose(points_.rows(), points_.cols(), k);
@@ -113,8 +117,11 @@ struct automatic {
       }
       const Eigen::Index changed = std::visit(
           [&](auto& chosen) -> Eigen::Index {
-            if constexpr (std::is_same_v<std::decay_t<decltype(chosen)>, std::monostate>) {
+            using type = std::decay_t<decltype(chosen)>;
+            if constexpr (std::is_same_v<type, std::monostate>) {
               return 0;  // unreachable: a strategy was emplaced above
+            } else if constexpr (std::is_same_v<type, kd_tree_type>) {
+              return chosen(centres, labels, moves);
             } else {
               return chosen(centres, labels);
             }
@@ -127,6 +134,8 @@ struct automatic {
       }
       return changed;
     }
+
+    bool reports_moves() const noexcept { return std::holds_alternative<kd_tree_type>(chosen_); }
 
     std::uint64_t distance_computations() const noexcept {
       return opening_distances_ +

@@ -14,6 +14,7 @@
 #include <Eigen/Core>
 
 #include "detail/distance.hpp"
+#include "detail/moves.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
 
@@ -53,7 +54,12 @@ struct kd_tree {
       find_task_roots(0, 0);
     }
 
-    Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
+    /// Each label a pass changes is also reported to `moves`, when given (lloyd.hpp): the point's
+    /// row is at hand then, in tree order, where the update would have to look for it.
+    static constexpr bool reports_moves() noexcept { return true; }
+
+    Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
+                            detail::point_moves<Scalar>* moves = nullptr) {
       const int k = static_cast<int>(centres.rows());
       relative_ = detail::error_bound<Scalar>::relative(d_);
       absolute_ = detail::error_bound<Scalar>::absolute(d_);
@@ -63,8 +69,15 @@ struct kd_tree {
       const Eigen::Index tasks = static_cast<Eigen::Index>(task_roots_.size());
       if (walks_.size() < static_cast<std::size_t>(team_.slots(tasks)))
         walks_.resize(static_cast<std::size_t>(team_.slots(tasks)));
-      for (walk& w : walks_)
-        w.changed = 0;
+      for (std::size_t slot = 0; slot < walks_.size(); ++slot) {
+        walks_[slot].changed = 0;
+        walks_[slot].slot = static_cast<int>(slot);
+        walks_[slot].moves = moves;
+      }
+      // The first pass changes every label. Two threads writing them into the caller's labels
+      // as they go, each at points' own (scattered) indices, contended for every cache line of
+      // them: the pass took as long as on one thread. One thread writes them after the walk.
+      write_through_ = pass_ > 1 || team_.slots(tasks) == 1;
       // Each task filters its subtree from all k candidates: the levels above it prune nothing
       // for it, which costs a few k-long tests per task and keeps the tasks independent.
       team_.run(tasks, [&](Eigen::Index t, int slot) {
@@ -76,6 +89,10 @@ struct kd_tree {
         w.midpoint.resize(d_);
         filter(task_roots_[static_cast<std::size_t>(t)], w, 0, k, 0);
       });
+      if (!write_through_) {
+        for (Eigen::Index row = 0; row < points_.rows(); ++row)
+          labels[order_[row]] = tree_labels_[row];
+      }
       Eigen::Index changed = 0;
       for (const walk& w : walks_)
         changed += w.changed;
@@ -127,6 +144,8 @@ struct kd_tree {
       Eigen::Matrix<Scalar, Eigen::Dynamic, 1> midpoint;
       Eigen::Index changed = 0;
       std::uint64_t distances = 0;
+      int slot = 0;
+      detail::point_moves<Scalar>* moves = nullptr;
     };
 
     /// Builds the tree: the levels above the split depth here, each subtree below it as a task
@@ -506,12 +525,14 @@ struct kd_tree {
     }
 
     /// The labels are mirrored in tree order, so that checking them reads memory in sequence;
-    /// only a change is written through to the caller's labels, at the point's own index.
+    /// only a change is written through to the caller's labels, at the point's own index (after
+    /// the walk, on the first pass with threads).
     void set_label(Eigen::Index row, int label, walk& w) {
       int& current = tree_labels_[row];
       if (current != label) {
+        if (w.moves) w.moves->move(w.slot, order_[row], points_.row(row).data(), current, label);
         current = label;
-        (*labels_)[order_[row]] = label;
+        if (write_through_) (*labels_)[order_[row]] = label;
         ++w.changed;
       }
     }
@@ -526,8 +547,9 @@ struct kd_tree {
     tree_part tree_;               // node 0 is the root
 
     // Per-pass state.
-    std::vector<walk> walks_;  // one per thread
-    int pass_ = 0;             // passes so far, this one included
+    std::vector<walk> walks_;    // one per thread
+    int pass_ = 0;               // passes so far, this one included
+    bool write_through_ = true;  // whether set_label writes the caller's labels
     Scalar relative_ = 0, absolute_ = 0;
     const row_matrix<Scalar>* centres_ = nullptr;
     Eigen::VectorXi* labels_ = nullptr;

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "../options.hpp"
 #include "../result.hpp"
 #include "collective.hpp"
 #include "init.hpp"
+#include "moves.hpp"
 #include "parallel.hpp"
 #include "point_weights.hpp"
 #include "points.hpp"
@@ -18,6 +20,14 @@
 
 namespace km::detail {
 
+/// Whether Assigner may report its moves (see lloyd).
+template <typename Assigner, typename = void>
+struct may_report_moves : std::false_type {};
+template <typename Assigner>
+struct may_report_moves<Assigner,
+                        std::void_t<decltype(std::declval<const Assigner&>().reports_moves())>>
+    : std::true_type {};
+
 /// Strategy requirements (the policy of km::kmeans<Strategy>): a member template
 /// `Strategy::assigner<Scalar>`, constructible from `(const points_view<Scalar>&, thread_team&)`
 /// (built once per fit; it may index the points, e.g. into a tree, and keeps both), with
@@ -25,6 +35,10 @@ namespace km::detail {
 /// writes into labels[i] the canonically nearest centre of point i (ties to the lowest index) and
 /// returns how many labels it changed. Labels start at -1, so the first pass changes all of them.
 /// `std::uint64_t distance_computations() const` reports the distances evaluated so far.
+/// An assigner may also offer `bool reports_moves() const`, the same for the whole fit: when
+/// true, its passes take a third argument, `point_moves<Scalar>*` (moves.hpp), and report there
+/// each label they change as they change it, and the update need not compare every label after
+/// the pass (centre_update::start_moves).
 ///
 /// `run` numbers the fit's runs (options::n_init) for the reports. Across processes
 /// (collective.hpp) each assigns its own points; the labels returned are those of this process's
@@ -44,13 +58,26 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
 
   result<Scalar> out;
   out.labels = Eigen::VectorXi::Constant(n, -1);
+  const bool reported = [&] {
+    if constexpr (may_report_moves<assigner>::value) return assign && assign->reports_moves();
+    return false;
+  }();
   bool within_tolerance = false;
   bool stop_requested = false;
   for (;;) {
-    if (assign) (*assign)(centres, out.labels);
     // The sums follow the labels at once: how many points of positive weight moved decides
     // whether the fit goes on (all the points that moved, when unweighted).
-    const Eigen::Index changed = update.follow(out.labels, team);
+    const Eigen::Index changed = [&] {
+      if constexpr (may_report_moves<assigner>::value) {
+        if (reported) {
+          update.start_moves(team.size());
+          (*assign)(centres, out.labels, &update);
+          return update.finish_moves(out.labels);
+        }
+      }
+      if (assign) (*assign)(centres, out.labels);
+      return update.follow(out.labels, team);
+    }();
     ++out.iterations;
     const bool last =
         changed == 0 || out.iterations == opts.max_iterations || within_tolerance || stop_requested;

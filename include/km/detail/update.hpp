@@ -13,6 +13,7 @@
 #include "collective.hpp"
 #include "distance.hpp"
 #include "exact_sum.hpp"
+#include "moves.hpp"
 #include "parallel.hpp"
 #include "point_weights.hpp"
 #include "points.hpp"
@@ -36,7 +37,7 @@ namespace km::detail {
 /// Across processes (collective.hpp), each keeps the sums of its own points; the update adds
 /// them up, exactly, so the centres are those of one process holding every point.
 template <typename Scalar, typename Collective>
-class centre_update {
+class centre_update final : public point_moves<Scalar> {
   static constexpr int levels = exact_grid::levels;
   using sum_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   // Products of two floats are exact in double; double products need their error terms.
@@ -52,8 +53,7 @@ class centre_update {
         width_(points.cols() + (weights.given() ? 1 : 0)),
         sigmas_(levels, width_),
         sums_(Eigen::Index{k} * levels, width_),
-        counts_(k),
-        summed_labels_(Eigen::VectorXi::Constant(points.rows(), -1)) {
+        counts_(k) {
     // Sums hold at most n members, but a point taken out and put back passes through the
     // intermediate totals too; 4n terms is a safe bound for the grids' headroom. A weighted
     // product of doubles enters as two terms, and 1% covers its rounding above the bound.
@@ -76,9 +76,62 @@ class centre_update {
   /// how many of those points weigh something, on every process: a point of weight 0 moving
   /// changes no centre, so it must not keep a fit going (weight 0 is the point left out).
   Eigen::Index follow(const Eigen::VectorXi& labels, thread_team& team) {
-    std::int64_t moved = follow_local(labels, team);
+    if (summed_labels_.size() != labels.size()) summed_labels_.setConstant(labels.size(), -1);
+    const chunks work{labels.size(), 16384};
+    start_moves(team.slots(work.count()));
+    team.run(work.count(),
+             [&](Eigen::Index t, int slot) { follow(labels, work.begin(t), work.end(t), slot); });
+    return finish_moves(labels);
+  }
+
+  /// Instead of follow(), around an assignment pass that reports its moves (lloyd.hpp):
+  /// start_moves() before it, whose threads call move() once per label they change (as slots
+  /// under `slots`), and finish_moves() after it, with the labels it left; that returns what
+  /// follow() returns.
+  void start_moves(int slots) {
+    moving_.resize(static_cast<std::size_t>(slots));
+    for (std::size_t s = 1; s < moving_.size(); ++s) {
+      moving_[s].sums.setZero(sums_.rows(), sums_.cols());
+      moving_[s].counts.setZero(counts_.size());
+    }
+    for (slot_state& state : moving_)
+      state.moved = 0;
+  }
+  Eigen::Index finish_moves(const Eigen::VectorXi& labels) {
+    // Slot 0 adds into the sums themselves, the others into partials added here: every addition
+    // is exact, so the grouping leaves no trace in the bits.
+    std::int64_t moved = 0;
+    for (std::size_t s = 0; s < moving_.size(); ++s) {
+      if (s > 0) {
+        sums_ += moving_[s].sums;
+        counts_ += moving_[s].counts;
+      }
+      moved += moving_[s].moved;
+    }
+    labels_ = &labels;
     processes_.sum(&moved, 1);
     return static_cast<Eigen::Index>(moved);
+  }
+
+  /// Point i (this process's), at `point`, leaves cluster `from`'s sums (none when -1) and joins
+  /// cluster `to`'s, in thread slot `slot`'s share of them.
+  void move(int slot, Eigen::Index i, const Scalar* point, int from, int to) override {
+    slot_state& state = moving_[static_cast<std::size_t>(slot)];
+    sum_matrix& sums = slot == 0 ? sums_ : state.sums;
+    count_vector& counts = slot == 0 ? counts_ : state.counts;
+    const Eigen::Index block = levels * width_;  // a cluster's sums: levels x width in a row
+    const double* parts = split(i, point, state.scratch);
+    double* into = sums.data() + to * block;
+    for (Eigen::Index t = 0; t < block; ++t)
+      into[t] += parts[t];
+    ++counts[to];
+    if (from >= 0) {
+      double* out_of = sums.data() + from * block;
+      for (Eigen::Index t = 0; t < block; ++t)
+        out_of[t] -= parts[t];
+      --counts[from];
+    }
+    state.moved += !weights_.given() || weights_[i] > 0;
   }
 
   /// Writes the centres of the labels last followed into `next`; `centres` are the ones they were
@@ -120,73 +173,26 @@ class centre_update {
  private:
   using count_vector = Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1>;
 
-  struct partial {
-    sum_matrix sums;
-    count_vector counts;
-  };
-
-  /// follow() on this process's points: how many of them of positive weight moved.
-  std::int64_t follow_local(const Eigen::VectorXi& labels, thread_team& team) {
-    const chunks work{labels.size(), 16384};
-    const int slots = team.slots(work.count());
-    if (slots == 1) return follow(labels, 0, labels.size(), sums_, counts_, scratch_[0]);
-    // Slot 0 adds into the sums themselves, the others into partials added afterwards: every
-    // addition is exact, so the grouping leaves no trace in the bits.
-    partials_.resize(static_cast<std::size_t>(slots - 1));
-    scratch_.resize(static_cast<std::size_t>(slots));
-    for (partial& p : partials_) {
-      p.sums.setZero(sums_.rows(), sums_.cols());
-      p.counts.setZero(counts_.size());
-    }
-    slot_counters moved(slots);
-    team.run(work.count(), [&](Eigen::Index t, int slot) {
-      if (slot == 0) {
-        moved[0] += static_cast<std::uint64_t>(
-            follow(labels, work.begin(t), work.end(t), sums_, counts_, scratch_[0]));
-      } else {
-        partial& p = partials_[static_cast<std::size_t>(slot - 1)];
-        moved[slot] +=
-            static_cast<std::uint64_t>(follow(labels, work.begin(t), work.end(t), p.sums, p.counts,
-                                              scratch_[static_cast<std::size_t>(slot)]));
-      }
-    });
-    for (const partial& p : partials_) {
-      sums_ += p.sums;
-      counts_ += p.counts;
-    }
-    return static_cast<std::int64_t>(moved.total());
-  }
-
   struct split_scratch {
     Eigen::VectorXd values;  // width: what one point adds (its coordinates, or w x and w)
     Eigen::VectorXd errors;  // width: the rounding errors of w x, when not exact
     sum_matrix parts;        // levels x width
   };
 
-  Eigen::Index follow(const Eigen::VectorXi& labels, Eigen::Index begin, Eigen::Index end,
-                      sum_matrix& sums, count_vector& counts, split_scratch& scratch) {
-    const Eigen::Index block = levels * width_;  // a cluster's sums: levels x width in a row
-    scratch.values.resize(width_);
-    scratch.errors.resize(width_);
-    scratch.parts.resize(levels, width_);
-    const double* parts = scratch.parts.data();
-    Eigen::Index moved = 0;
-    const auto move = [&](Eigen::Index i) {
-      const int from = summed_labels_[i];
-      const int to = labels[i];
-      split(i, scratch);
-      double* into = sums.data() + to * block;
-      for (Eigen::Index t = 0; t < block; ++t)
-        into[t] += parts[t];
-      ++counts[to];
-      if (from >= 0) {
-        double* out_of = sums.data() + from * block;
-        for (Eigen::Index t = 0; t < block; ++t)
-          out_of[t] -= parts[t];
-        --counts[from];
-      }
-      summed_labels_[i] = to;
-      moved += !weights_.given() || weights_[i] > 0;
+  /// One thread's moves: its scratch, and its partial sums and counts (slot 0 adds into the
+  /// sums themselves). A cache line of its own, so that the threads' counters do not contend.
+  struct alignas(64) slot_state {
+    sum_matrix sums;
+    count_vector counts;
+    split_scratch scratch;
+    std::int64_t moved = 0;  // points of positive weight
+  };
+
+  /// follow() over points [begin, end), as thread slot `slot`.
+  void follow(const Eigen::VectorXi& labels, Eigen::Index begin, Eigen::Index end, int slot) {
+    const auto move_point = [&](Eigen::Index i) {
+      move(slot, i, points_.row(i).data(), summed_labels_[i], labels[i]);
+      summed_labels_[i] = labels[i];
     };
     // Once the labels settle, the points that move are scattered: each row read is a cache miss.
     // Their indices are gathered a window at a time, and each row is fetched a few moves ahead
@@ -197,7 +203,7 @@ class centre_update {
     const auto move_waiting = [&] {
       for (int m = 0; m < count; ++m) {
         if (m + ahead < count) prefetch_row(waiting[m + ahead]);
-        move(waiting[m]);
+        move_point(waiting[m]);
       }
       count = 0;
     };
@@ -216,7 +222,6 @@ class centre_update {
       if (count == window) move_waiting();
     }
     move_waiting();
-    return moved;
   }
 
   /// Asks the cache for point i's row ahead of its use (a hint: no effect on any result).
@@ -232,17 +237,19 @@ class centre_update {
 #endif
   }
 
-  /// The grid parts of what point i adds to its cluster's sums, into scratch.parts (sized by the
-  /// caller).
-  void split(Eigen::Index i, split_scratch& scratch) const {
-    const Scalar* point = points_.row(i).data();
+  /// The grid parts of what point i, at `point`, adds to its cluster's sums: levels x width, in
+  /// scratch.
+  const double* split(Eigen::Index i, const Scalar* point, split_scratch& scratch) const {
     const Eigen::Index d = points_.cols();
+    scratch.values.resize(width_);
+    scratch.errors.resize(width_);
+    scratch.parts.resize(levels, width_);
     double* values = scratch.values.data();
     if (!weights_.given()) {
       for (Eigen::Index j = 0; j < d; ++j)
         values[j] = static_cast<double>(point[j]);
       split_into<false>(values, scratch.parts.data());
-      return;
+      return scratch.parts.data();
     }
     const double weight = weights_[i];
     double* errors = scratch.errors.data();
@@ -259,6 +266,7 @@ class centre_update {
       errors[d] = 0;
       split_into<true>(errors, scratch.parts.data());
     }
+    return scratch.parts.data();
   }
 
   /// Cuts `values` (width of them; overwritten) into parts on the grids, written into `parts`
@@ -317,7 +325,7 @@ class centre_update {
     for (Eigen::Index i = 0; i < points_.rows(); ++i) {
       const double cost = weights_[i] * static_cast<double>(squared_distance(
                                             points_.row(i).data(),
-                                            centres.row(summed_labels_[i]).data(), points_.cols()));
+                                            centres.row((*labels_)[i]).data(), points_.cols()));
       if (cost > 0) mine.push_back({cost, processes_.offset() + i});
     }
     const std::vector<candidate> chosen = farthest(processes_.gather(farthest(std::move(mine))));
@@ -336,11 +344,11 @@ class centre_update {
   sum_matrix sigmas_;   // levels x width: the grid of each level and column
   sum_matrix sums_;     // (k * levels) x width: row c * levels + l holds cluster c's level-l sums
   count_vector counts_;
-  Eigen::VectorXi summed_labels_;  // the labels the sums hold; -1: not yet in any cluster
-  std::vector<partial> partials_;  // of threads 1, 2, ...
-  sum_matrix combined_sums_;       // of every process, when there are several
+  Eigen::VectorXi summed_labels_;  // follow(): the labels the sums hold; -1: in no cluster yet
+  const Eigen::VectorXi* labels_ = nullptr;  // those the sums hold, since the last pass
+  std::vector<slot_state> moving_;           // one per thread slot
+  sum_matrix combined_sums_;                 // of every process, when there are several
   count_vector combined_counts_;
-  std::vector<split_scratch> scratch_ = std::vector<split_scratch>(1);  // one per thread
 };
 
 /// Sum of the canonical squared distances of the points of every process to their centres (each
