@@ -136,6 +136,9 @@ struct automatic {
     }
 
     bool reports_moves() const noexcept { return std::holds_alternative<kd_tree_type>(chosen_); }
+    void write_labels(Eigen::VectorXi& labels) const {
+      std::get<kd_tree_type>(chosen_).write_labels(labels);
+    }
 
     std::uint64_t distance_computations() const noexcept {
       return opening_distances_ +

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -52,6 +53,7 @@ struct kd_tree {
       while (team.size() > 1 && (1 << task_depth_) < 16 * team.size() && task_depth_ < 20)
         ++task_depth_;
       find_task_roots(0, 0);
+      task_costs_.assign(task_roots_.size(), 0);
     }
 
     /// Each label a pass changes is also reported to `moves`, when given (lloyd.hpp): the point's
@@ -74,10 +76,11 @@ struct kd_tree {
         walks_[slot].slot = static_cast<int>(slot);
         walks_[slot].moves = moves;
       }
-      // The first pass changes every label. Two threads writing them into the caller's labels
-      // as they go, each at points' own (scattered) indices, contended for every cache line of
-      // them: the pass took as long as on one thread. One thread writes them after the walk.
-      write_through_ = pass_ > 1 || team_.slots(tasks) == 1;
+      // Changes are written through to the caller's labels as they are found, unless reported
+      // to `moves` (write_labels() then writes them when they are read), and unless it is the
+      // first pass on threads: every label changes then, and two threads writing them at the
+      // points' scattered indices contended for every cache line; they follow the walk.
+      write_through_ = moves == nullptr && (pass_ > 1 || team_.slots(tasks) == 1);
       // Each task filters its subtree from all k candidates: the levels above it prune nothing
       // for it, which costs a few k-long tests per task and keeps the tasks independent.
       team_.run(tasks, [&](Eigen::Index t, int slot) {
@@ -87,16 +90,44 @@ struct kd_tree {
         for (int c = 0; c < k; ++c)
           w.candidates[static_cast<std::size_t>(c)] = c;
         w.midpoint.resize(d_);
+        const std::uint64_t before = w.distances;
         filter(task_roots_[static_cast<std::size_t>(t)], w, 0, k, 0);
+        task_costs_[static_cast<std::size_t>(t)] = w.distances - before;
       });
-      if (!write_through_) {
-        for (Eigen::Index row = 0; row < points_.rows(); ++row)
-          labels[order_[row]] = tree_labels_[row];
-      }
+      costliest_first(tasks);
+      if (moves == nullptr && !write_through_) write_labels(labels);
       Eigen::Index changed = 0;
       for (const walk& w : walks_)
         changed += w.changed;
       return changed;
+    }
+
+    /// Orders each thread's share of the tasks by their cost in the last pass (distances), the
+    /// costliest first: the costs change little from pass to pass, and a share's last tasks,
+    /// which another thread may take over, are then its cheapest, so neither waits long for the
+    /// other at the end of a pass.
+    void costliest_first(Eigen::Index tasks) {
+      std::vector<std::pair<std::uint64_t, int>> share;
+      const int slots = team_.slots(tasks);
+      for (int s = 0; s < slots; ++s) {
+        const auto begin =
+            static_cast<std::size_t>(detail::thread_team::share_start(tasks, s, slots));
+        const auto end =
+            static_cast<std::size_t>(detail::thread_team::share_start(tasks, s + 1, slots));
+        share.clear();
+        for (std::size_t t = begin; t < end; ++t)
+          share.emplace_back(task_costs_[t], task_roots_[t]);
+        std::stable_sort(share.begin(), share.end(),
+                         [](const auto& a, const auto& b) { return a.first > b.first; });
+        for (std::size_t t = begin; t < end; ++t)
+          std::tie(task_costs_[t], task_roots_[t]) = share[t - begin];
+      }
+    }
+
+    /// The labels of the last pass, into `labels` (at the points' own indices).
+    void write_labels(Eigen::VectorXi& labels) const {
+      for (Eigen::Index row = 0; row < points_.rows(); ++row)
+        labels[order_[row]] = tree_labels_[row];
     }
 
     /// Canonical distances at the leaves, plus one per candidate and node for choosing z* and
@@ -228,7 +259,14 @@ struct kd_tree {
       }
       Scalar* lo = part.lower(id, d_);
       Scalar* hi = lo + d_;
-      fit_box(lo, begin, end);
+      // The levels above the split depth come before there are subtrees for the team to build:
+      // their large nodes share their rows out to it instead.
+      const bool on_team = later != nullptr && count >= 4 * on_team_rows;
+      if (on_team) {
+        fit_box_on_team(lo, begin, end);
+      } else {
+        fit_box(lo, begin, end);
+      }
       Eigen::Index widest = 0;
       for (Eigen::Index j = 1; j < d_; ++j) {
         if (hi[j] - lo[j] > hi[widest] - lo[widest]) widest = j;
@@ -236,7 +274,9 @@ struct kd_tree {
       const Scalar low = lo[widest];
       const Scalar side = hi[widest] - low;
       if (side == 0) return id;  // every point identical: a leaf after all
-      Eigen::Index middle = split_at(begin, end, widest, low + side / 2);
+      const Scalar threshold = low + side / 2;
+      Eigen::Index middle = on_team ? split_at_on_team(begin, end, widest, threshold)
+                                    : split_at(begin, end, widest, threshold);
       if (middle - begin < count / 8 || end - middle < count / 8) {
         middle = split_at_median(begin, end, widest);
       }
@@ -398,6 +438,72 @@ struct kd_tree {
       return front;
     }
 
+    /// The rows of a node at the top of the tree, shared out to the team in pieces of at least
+    /// this many.
+    static constexpr Eigen::Index on_team_rows = 8192;
+
+    /// fit_box on the team: a box per piece of the rows, then their union (min and max are exact
+    /// in any order).
+    void fit_box_on_team(Scalar* lower, Eigen::Index begin, Eigen::Index end) {
+      const detail::chunks pieces{end - begin, on_team_rows};
+      const std::size_t box_size = 2 * static_cast<std::size_t>(d_);
+      std::vector<Scalar> boxes(box_size * static_cast<std::size_t>(pieces.count()));
+      team_.run(pieces.count(), [&](Eigen::Index p, int) {
+        fit_box(boxes.data() + box_size * static_cast<std::size_t>(p), begin + pieces.begin(p),
+                begin + pieces.end(p));
+      });
+      std::copy_n(boxes.begin(), box_size, lower);
+      for (std::size_t at = box_size; at < boxes.size(); at += box_size) {
+        for (Eigen::Index j = 0; j < d_; ++j) {
+          lower[j] = std::min(lower[j], boxes[at + static_cast<std::size_t>(j)]);
+          lower[d_ + j] = std::max(lower[d_ + j], boxes[at + static_cast<std::size_t>(d_ + j)]);
+        }
+      }
+    }
+
+    /// split_at on the team: each piece of the rows is split on its own, then the rows on the
+    /// wrong side of the cut they give together (those not below it before it, those below it
+    /// after it: as many of each) are swapped in pairs, in order.
+    Eigen::Index split_at_on_team(Eigen::Index begin, Eigen::Index end, Eigen::Index dim,
+                                  Scalar threshold) {
+      const detail::chunks pieces{end - begin, on_team_rows};
+      std::vector<Eigen::Index> cuts(static_cast<std::size_t>(pieces.count()));
+      team_.run(pieces.count(), [&](Eigen::Index p, int) {
+        cuts[static_cast<std::size_t>(p)] =
+            split_at(begin + pieces.begin(p), begin + pieces.end(p), dim, threshold);
+      });
+      Eigen::Index middle = begin;
+      for (Eigen::Index p = 0; p < pieces.count(); ++p)
+        middle += cuts[static_cast<std::size_t>(p)] - (begin + pieces.begin(p));
+      struct rows {
+        Eigen::Index begin, end;
+      };
+      std::vector<rows> high, low;  // misplaced, in order: not below before middle, below after
+      Eigen::Index misplaced = 0;
+      for (Eigen::Index p = 0; p < pieces.count(); ++p) {
+        const Eigen::Index first = begin + pieces.begin(p), cut = cuts[static_cast<std::size_t>(p)],
+                           last = begin + pieces.end(p);
+        if (cut < middle) {
+          high.push_back({cut, std::min(last, middle)});
+          misplaced += high.back().end - high.back().begin;
+        }
+        if (cut > middle) low.push_back({std::max(first, middle), cut});
+      }
+      const auto row_at = [](const std::vector<rows>& ranges, Eigen::Index m) {
+        for (const rows& r : ranges) {
+          if (m < r.end - r.begin) return r.begin + m;
+          m -= r.end - r.begin;
+        }
+        return Eigen::Index{-1};  // unreachable: m < misplaced
+      };
+      const detail::chunks swaps{misplaced, on_team_rows};
+      team_.run(swaps.count(), [&](Eigen::Index t, int) {
+        for (Eigen::Index m = swaps.begin(t); m < swaps.end(t); ++m)
+          swap_rows(row_at(high, m), row_at(low, m));
+      });
+      return middle;
+    }
+
     void swap_rows(Eigen::Index a, Eigen::Index b) {
       std::swap_ranges(points_.row(a).data(), points_.row(a).data() + d_, points_.row(b).data());
       std::swap(order_[a], order_[b]);
@@ -525,8 +631,8 @@ struct kd_tree {
     }
 
     /// The labels are mirrored in tree order, so that checking them reads memory in sequence;
-    /// only a change is written through to the caller's labels, at the point's own index (after
-    /// the walk, on the first pass with threads).
+    /// a change is written through to the caller's labels, at the point's own index, when
+    /// write_through_ (see operator()).
     void set_label(Eigen::Index row, int label, walk& w) {
       int& current = tree_labels_[row];
       if (current != label) {
@@ -540,6 +646,7 @@ struct kd_tree {
     detail::thread_team& team_;
     int task_depth_ = 0;
     std::vector<int> task_roots_;  // the subtrees the threads share out, together all points
+    std::vector<std::uint64_t> task_costs_;  // of each in the last pass (distances)
     Eigen::Index d_;
     Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> order_;  // original index of each row of points_
     Eigen::VectorXi tree_labels_;  // the label of each row of points_; -1 before pass 1

@@ -37,8 +37,9 @@ struct may_report_moves<Assigner,
 /// `std::uint64_t distance_computations() const` reports the distances evaluated so far.
 /// An assigner may also offer `bool reports_moves() const`, the same for the whole fit: when
 /// true, its passes take a third argument, `point_moves<Scalar>*` (moves.hpp), and report there
-/// each label they change as they change it, and the update need not compare every label after
-/// the pass (centre_update::start_moves).
+/// each label they change as they change it, so that the update need not compare every label
+/// after the pass (centre_update::start_moves); they need not write `labels` then, which
+/// `void write_labels(Eigen::VectorXi& labels) const` does when they are read.
 ///
 /// `run` numbers the fit's runs (options::n_init) for the reports. Across processes
 /// (collective.hpp) each assigns its own points; the labels returned are those of this process's
@@ -62,6 +63,12 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     if constexpr (may_report_moves<assigner>::value) return assign && assign->reports_moves();
     return false;
   }();
+  const auto current_labels = [&]() -> const Eigen::VectorXi& {
+    if constexpr (may_report_moves<assigner>::value) {
+      if (reported) assign->write_labels(out.labels);
+    }
+    return out.labels;
+  };
   bool within_tolerance = false;
   bool stop_requested = false;
   for (;;) {
@@ -72,7 +79,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
         if (reported) {
           update.start_moves(team.size());
           (*assign)(centres, out.labels, &update);
-          return update.finish_moves(out.labels);
+          return update.finish_moves();
         }
       }
       if (assign) (*assign)(centres, out.labels);
@@ -87,7 +94,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     report.last = last;
     report.run = run;
     if (last) {
-      report.inertia = inertia(points, out.labels, centres, box, team, weights, processes);
+      report.inertia = inertia(points, current_labels(), centres, box, team, weights, processes);
       out.inertia = static_cast<Scalar>(report.inertia);
       out.converged = changed == 0 || within_tolerance;
       if (opts.on_iteration) opts.on_iteration(report);
@@ -95,8 +102,8 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     }
     // Inertia costs a pass over the points; only a callback needs it before the end.
     if (opts.on_iteration)
-      report.inertia = inertia(points, out.labels, centres, box, team, weights, processes);
-    update(centres, next);
+      report.inertia = inertia(points, current_labels(), centres, box, team, weights, processes);
+    update(centres, next, current_labels);
     report.centre_shift = centre_shift(centres, next);
     std::swap(centres, next);
     within_tolerance = opts.tolerance > 0 && report.centre_shift <= opts.tolerance;

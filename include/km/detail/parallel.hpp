@@ -57,6 +57,12 @@ class thread_team {
     return static_cast<int>(std::max<Eigen::Index>(1, std::min<Eigen::Index>(size_, tasks)));
   }
 
+  /// The first task of slot s's share of a run of `tasks` tasks on `slots` slots
+  /// (handout::shares): the same in every such run.
+  static Eigen::Index share_start(Eigen::Index tasks, int s, int slots) noexcept {
+    return tasks * s / slots;
+  }
+
   /// How run() hands out its tasks.
   enum class handout {
     /// Each slot takes its own contiguous share of the tasks first, the same share in every run
@@ -157,7 +163,7 @@ class thread_team {
   /// every slot takes from).
   Eigen::Index share_begin(int s) const {
     if (how_ == handout::first_free) return s == 0 ? 0 : tasks_;
-    return tasks_ * s / participants_;
+    return share_start(tasks_, s, participants_);
   }
 
   /// Runs the tasks of the slot's own share from the front, then those left in the others', in

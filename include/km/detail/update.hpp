@@ -81,13 +81,12 @@ class centre_update final : public point_moves<Scalar> {
     start_moves(team.slots(work.count()));
     team.run(work.count(),
              [&](Eigen::Index t, int slot) { follow(labels, work.begin(t), work.end(t), slot); });
-    return finish_moves(labels);
+    return finish_moves();
   }
 
   /// Instead of follow(), around an assignment pass that reports its moves (lloyd.hpp):
   /// start_moves() before it, whose threads call move() once per label they change (as slots
-  /// under `slots`), and finish_moves() after it, with the labels it left; that returns what
-  /// follow() returns.
+  /// under `slots`), and finish_moves() after it, which returns what follow() returns.
   void start_moves(int slots) {
     moving_.resize(static_cast<std::size_t>(slots));
     for (std::size_t s = 1; s < moving_.size(); ++s) {
@@ -97,7 +96,7 @@ class centre_update final : public point_moves<Scalar> {
     for (slot_state& state : moving_)
       state.moved = 0;
   }
-  Eigen::Index finish_moves(const Eigen::VectorXi& labels) {
+  Eigen::Index finish_moves() {
     // Slot 0 adds into the sums themselves, the others into partials added here: every addition
     // is exact, so the grouping leaves no trace in the bits.
     std::int64_t moved = 0;
@@ -108,7 +107,6 @@ class centre_update final : public point_moves<Scalar> {
       }
       moved += moving_[s].moved;
     }
-    labels_ = &labels;
     processes_.sum(&moved, 1);
     return static_cast<Eigen::Index>(moved);
   }
@@ -135,7 +133,7 @@ class centre_update final : public point_moves<Scalar> {
   }
 
   /// Writes the centres of the labels last followed into `next`; `centres` are the ones they were
-  /// assigned to.
+  /// assigned to, and labels() returns those labels (called only when a cluster is empty).
   ///
   /// Empty-cluster rule: each empty cluster, in increasing index, takes as its centre the point
   /// that adds most to the inertia (weight x canonical squared distance to its own centre), the
@@ -143,7 +141,9 @@ class centre_update final : public point_moves<Scalar> {
   /// positive distance and of positive weight qualify; when none is left (every point sits on its
   /// centre, as with fewer distinct points than k) an empty cluster keeps its centre. Labels are
   /// not changed here; the next assignment pass moves the points.
-  void operator()(const row_matrix<Scalar>& centres, row_matrix<Scalar>& next) {
+  template <typename Labels>
+  void operator()(const row_matrix<Scalar>& centres, row_matrix<Scalar>& next,
+                  const Labels& labels) {
     const Eigen::Index d = points_.cols();
     const sum_matrix& sums = combined_sums();
     const count_vector& counts = combined_counts();
@@ -167,7 +167,7 @@ class centre_update final : public point_moves<Scalar> {
         next(c, j) = static_cast<Scalar>(centre + deviation / total);
       }
     }
-    if (!empty.empty()) relocate(centres, empty, next);
+    if (!empty.empty()) relocate(centres, empty, next, labels());
   }
 
  private:
@@ -306,7 +306,7 @@ class centre_update final : public point_moves<Scalar> {
   /// for every point on every pass. Each process offers its own farthest points; the farthest of
   /// all of them win.
   void relocate(const row_matrix<Scalar>& centres, const std::vector<int>& empty,
-                row_matrix<Scalar>& next) const {
+                row_matrix<Scalar>& next, const Eigen::VectorXi& labels) const {
     struct candidate {
       double cost;         // weight x squared distance, > 0
       Eigen::Index index;  // global
@@ -323,9 +323,9 @@ class centre_update final : public point_moves<Scalar> {
     };
     std::vector<candidate> mine;
     for (Eigen::Index i = 0; i < points_.rows(); ++i) {
-      const double cost = weights_[i] * static_cast<double>(squared_distance(
-                                            points_.row(i).data(),
-                                            centres.row((*labels_)[i]).data(), points_.cols()));
+      const double cost =
+          weights_[i] * static_cast<double>(squared_distance(
+                            points_.row(i).data(), centres.row(labels[i]).data(), points_.cols()));
       if (cost > 0) mine.push_back({cost, processes_.offset() + i});
     }
     const std::vector<candidate> chosen = farthest(processes_.gather(farthest(std::move(mine))));
@@ -344,10 +344,9 @@ class centre_update final : public point_moves<Scalar> {
   sum_matrix sigmas_;   // levels x width: the grid of each level and column
   sum_matrix sums_;     // (k * levels) x width: row c * levels + l holds cluster c's level-l sums
   count_vector counts_;
-  Eigen::VectorXi summed_labels_;  // follow(): the labels the sums hold; -1: in no cluster yet
-  const Eigen::VectorXi* labels_ = nullptr;  // those the sums hold, since the last pass
-  std::vector<slot_state> moving_;           // one per thread slot
-  sum_matrix combined_sums_;                 // of every process, when there are several
+  Eigen::VectorXi summed_labels_;   // follow(): the labels the sums hold; -1: in no cluster yet
+  std::vector<slot_state> moving_;  // one per thread slot
+  sum_matrix combined_sums_;        // of every process, when there are several
   count_vector combined_counts_;
 };
 
