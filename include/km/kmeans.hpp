@@ -140,7 +140,7 @@ class kmeans {
     const detail::points_ref<Scalar> data(points.derived());
     const auto view = detail::view_of(data);
     detail::thread_team team(options_.threads);  // threads start only when work needs them
-    check_points(view, team);
+    check_points(view);
     detail::bounding_box box = detail::check_range<Scalar>(view, nullptr, team);
     row_matrix<Scalar> given;
     if (initial != nullptr) {
@@ -156,11 +156,10 @@ class kmeans {
   }
 
   template <typename Scalar>
-  void check_points(const detail::points_view<Scalar>& points, detail::thread_team& team) const {
+  void check_points(const detail::points_view<Scalar>& points) const {
     if (points.rows() == 0) throw invalid_input("no points: the input has 0 rows");
     if (points.cols() == 0) throw invalid_input("the points have zero columns");
     detail::check_options(options_, points.rows());
-    detail::check_finite(points, "points", team);
   }
 
   /// Points and centres of a predict() or transform(), checked: the same scalar type and number
@@ -183,7 +182,6 @@ class kmeans {
       const detail::points_view<Scalar> centres_view = detail::view_of_rows(centres);
       detail::check_finite(centres_view, "centres", team);
       if (points.rows() == 0) return;
-      detail::check_finite(points, "points", team);
       detail::check_range(points, &centres_view, team);
     }
 

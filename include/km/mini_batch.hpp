@@ -143,7 +143,6 @@ class mini_batch_kmeans {
     if (view.rows() == 0) throw invalid_input("no points: the input has 0 rows");
     if (view.cols() == 0) throw invalid_input("the points have zero columns");
     check_options(view.rows());
-    detail::check_finite(view, "points", team);
     detail::bounding_box box = detail::check_range<Scalar>(view, nullptr, team);
     row_matrix<Scalar> centres;
     if (initial != nullptr) {

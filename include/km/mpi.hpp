@@ -266,10 +266,8 @@ class kmeans {
         data.data(), data.rows(), d,
         Eigen::OuterStride<>(data.rows() > 0 ? data.outerStride() : d));
     detail::thread_team team(options_.threads);
-    processes.agree([&] { detail::check_finite(view, "points", team, processes.offset()); });
-
-    detail::bounding_box box =
-        view.rows() > 0 ? detail::box_of(view, team) : detail::bounding_box(d);
+    detail::bounding_box box(d);
+    processes.agree([&] { box = detail::finite_box(view, "points", team, processes.offset()); });
     processes.min(box.lo.data(), static_cast<int>(d));
     processes.max(box.hi.data(), static_cast<int>(d));
     detail::check_box<Scalar>(box, n);

@@ -69,23 +69,53 @@ struct bounding_box {
   }
 };
 
-/// Rejects a NaN or infinity, naming the first one in row order (whatever the thread count).
-/// Messages number the rows from `first_row` (a process's offset in the global rows).
+/// The bounding box of the rows, from the same pass that rejects a NaN or infinity, naming the
+/// first one in row order (whatever the thread count). Messages number the rows from `first_row`
+/// (a process's offset in the global rows). One pass, not two: on long rows both are bound by
+/// memory (1e5 x 64 doubles: 51 MB read once).
 template <typename Scalar>
-void check_finite(const points_view<Scalar>& rows, const char* what, thread_team& team,
-                  Eigen::Index first_row = 0) {
+bounding_box finite_box(const points_view<Scalar>& rows, const char* what, thread_team& team,
+                        Eigen::Index first_row = 0) {
+  using column = Eigen::Array<Scalar, Eigen::Dynamic, 1>;
+  const Eigen::Index d = rows.cols();
   const chunks work{rows.rows(), 8192};
   std::vector<Eigen::Index> first_bad(static_cast<std::size_t>(work.count()), -1);  // flat index
+  // Per task its box: min and max are exact in any order, and in Scalar, which widens to double
+  // exactly.
+  std::vector<column> lows(static_cast<std::size_t>(work.count())), highs(lows.size());
   team.run(work.count(), [&](Eigen::Index t, int) {
+    column lo = column::Constant(d, std::numeric_limits<Scalar>::infinity());
+    column hi = -lo;
+    // x - x is 0 for a finite x, NaN for an infinity or NaN: one sum per column tells whether
+    // the task's rows are all finite, without a branch per value.
+    column probe = column::Zero(d);
+    // Eigen's array operations vectorise long rows; on short ones their set-up per row costs
+    // more than the plain loop (1e5 x 4: 0.76 against 0.35 ms; 1e5 x 64: 2.6 against 3.3 ms).
+    constexpr Eigen::Index long_row = 8;
     for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
-      const Scalar* row = rows.row(i).data();
-      bool finite = true;
-      for (Eigen::Index j = 0; j < rows.cols(); ++j)
-        finite &= std::isfinite(row[j]);
-      if (finite) continue;
-      for (Eigen::Index j = 0;; ++j) {
-        if (!std::isfinite(row[j])) {
-          first_bad[static_cast<std::size_t>(t)] = i * rows.cols() + j;
+      if (d >= long_row) {
+        const auto row = rows.row(i).transpose().array();
+        lo = lo.min(row);
+        hi = hi.max(row);
+        probe += row - row;
+      } else {
+        const Scalar* row = rows.row(i).data();
+        for (Eigen::Index j = 0; j < d; ++j) {
+          lo[j] = std::min(lo[j], row[j]);
+          hi[j] = std::max(hi[j], row[j]);
+          probe[j] += row[j] - row[j];
+        }
+      }
+    }
+    if ((probe == 0).all()) {
+      lows[static_cast<std::size_t>(t)] = std::move(lo);
+      highs[static_cast<std::size_t>(t)] = std::move(hi);
+      return;
+    }
+    for (Eigen::Index i = work.begin(t);; ++i) {
+      for (Eigen::Index j = 0; j < d; ++j) {
+        if (!std::isfinite(rows(i, j))) {
+          first_bad[static_cast<std::size_t>(t)] = i * d + j;
           return;
         }
       }
@@ -93,30 +123,22 @@ void check_finite(const points_view<Scalar>& rows, const char* what, thread_team
   });
   for (const Eigen::Index bad : first_bad) {
     if (bad < 0) continue;
-    const Eigen::Index i = bad / rows.cols(), j = bad % rows.cols();
+    const Eigen::Index i = bad / d, j = bad % d;
     throw invalid_input(std::string(what) + ": row " + to_text(first_row + i) + ", column " +
                         to_text(j) + " is " + to_text(rows(i, j)) + ": every value must be finite");
   }
-}
-
-/// The bounding box of the rows.
-template <typename Scalar>
-bounding_box box_of(const points_view<Scalar>& points, thread_team& team) {
-  const Eigen::Index d = points.cols();
-  // Per thread a box over its chunks, then their union: min and max are exact in any order.
-  const chunks work{points.rows(), 8192};
-  std::vector<bounding_box> boxes(static_cast<std::size_t>(team.slots(work.count())),
-                                  bounding_box(d));
-  team.run(work.count(), [&](Eigen::Index t, int slot) {
-    boxes[static_cast<std::size_t>(slot)].extend(
-        points.middleRows(work.begin(t), work.end(t) - work.begin(t)));
-  });
   bounding_box box(d);
-  for (const bounding_box& part : boxes) {
-    box.lo = box.lo.cwiseMin(part.lo);
-    box.hi = box.hi.cwiseMax(part.hi);
+  for (std::size_t t = 0; t < lows.size(); ++t) {
+    box.lo = box.lo.cwiseMin(lows[t].template cast<double>().matrix());
+    box.hi = box.hi.cwiseMax(highs[t].template cast<double>().matrix());
   }
   return box;
+}
+
+/// Rejects a NaN or infinity, as finite_box does.
+template <typename Scalar>
+void check_finite(const points_view<Scalar>& rows, const char* what, thread_team& team) {
+  finite_box(rows, what, team);
 }
 
 /// Rejects data so spread out that a squared distance, or a sum of n of them (inertia, k-means++
@@ -158,11 +180,12 @@ void check_box(const bounding_box& box, Eigen::Index n) {
   }
 }
 
-/// check_box over the box of the points and of any given initial centres; returns that box.
+/// Rejects a NaN or infinity in the points, then check_box over the box of the points and of any
+/// given initial centres; returns that box.
 template <typename Scalar>
 bounding_box check_range(const points_view<Scalar>& points,
                          const points_view<Scalar>* initial_centres, thread_team& team) {
-  bounding_box box = box_of(points, team);
+  bounding_box box = finite_box(points, "points", team);
   if (initial_centres != nullptr) box.extend(*initial_centres);
   check_box<Scalar>(box, points.rows());
   return box;
