@@ -167,7 +167,14 @@ struct automatic {
           chosen_.template emplace<kd_tree_type>(points_, team_);
           break;
         case strategy_choice::hamerly:
-          chosen_.template emplace<hamerly_type>(points_, team_);
+          // After a vectorised opening, hamerly takes the largest norm it measured: one pass
+          // over the points fewer (1e5 x 64 doubles: 51 MB).
+          if (const auto* opening = std::get_if<vectorised_type>(&chosen_)) {
+            const Scalar largest_norm = opening->largest_norm();
+            chosen_.template emplace<hamerly_type>(points_, team_, largest_norm);
+          } else {
+            chosen_.template emplace<hamerly_type>(points_, team_);
+          }
           break;
         case strategy_choice::elkan:
           chosen_.template emplace<elkan_type>(points_, team_);

@@ -48,15 +48,23 @@ struct hamerly {
 
    public:
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
+        : assigner(points, team,
+                   points.cols() <= screen_type::max_dimensions
+                       ? screen_type::largest_norm(points, team)
+                       : Scalar{0}) {}
+
+    /// As above, from the points' largest squared norm (screen_type::largest_norm), which only
+    /// rows short enough for the screen need: for a caller that has measured it already.
+    assigner(const detail::points_view<Scalar>& points, detail::thread_team& team,
+             Scalar largest_norm)
         : points_(points),
           team_(team),
           bounds_(points.cols()),
           upper_(static_cast<std::size_t>(points.rows())),
           lower_(static_cast<std::size_t>(points.rows())) {
       if (points.cols() <= screen_type::max_dimensions) {
-        const Scalar largest = screen_type::largest_norm(points);
-        norms_usable_ = screen_type::accepts(largest);
-        coarse_usable_ = has_coarse && coarse_type::accepts(largest);
+        norms_usable_ = screen_type::accepts(largest_norm);
+        coarse_usable_ = has_coarse && coarse_type::accepts(largest_norm);
       }
     }
 

@@ -50,11 +50,17 @@ struct vectorised {
       if (points.cols() <= screen_dimensions) {
         // Short rows: the screen's margins take the largest norm, and no n-vector is stored
         // (a fresh one costs more in page faults than the norms cost to compute).
-        largest_norm_ = screen_type::largest_norm(points);
+        largest_norm_ = screen_type::largest_norm(points, team);
         norms_usable_ = screen_type::accepts(largest_norm_);
         coarse_usable_ = has_coarse && coarse_type::accepts(largest_norm_);
       } else {
-        point_norms_ = points.rowwise().squaredNorm();
+        point_norms_.resize(points.rows());
+        const detail::chunks work{points.rows(), 8192};
+        team.run(work.count(), [&](Eigen::Index t, int) {
+          const Eigen::Index rows = work.end(t) - work.begin(t);
+          point_norms_.segment(work.begin(t), rows) =
+              points.middleRows(work.begin(t), rows).rowwise().squaredNorm();
+        });
         norms_usable_ = (point_norms_.array() <= std::numeric_limits<Scalar>::max() / 16).all();
         coarse_usable_ = has_coarse && norms_usable_ && point_norms_.size() > 0 &&
                          coarse_product_type::accepts(point_norms_.maxCoeff());
@@ -77,6 +83,10 @@ struct vectorised {
 
     /// Expanded-form distances plus the canonical ones of near-ties.
     std::uint64_t distance_computations() const noexcept { return distances_.total(); }
+
+    /// The points' largest squared norm, measured for rows of up to screen_dimensions (0 for
+    /// longer ones).
+    Scalar largest_norm() const noexcept { return largest_norm_; }
 
     /// Up to this many columns the points go through detail::expanded_screen one by one; from
     /// there on the matrix product's cache blocking wins (bench/README.md, "vectorised").

@@ -24,6 +24,7 @@
 
 #include "../result.hpp"
 #include "distance.hpp"
+#include "parallel.hpp"
 #include "points.hpp"
 
 namespace km::detail {
@@ -43,11 +44,17 @@ class expanded_screen {
 
   /// The largest squared norm of the points (inf past the range): the screen needs every one
   /// within accepts(), and margin() may take this bound in place of a point's own norm.
-  static Scalar largest_norm(const points_view<Scalar>& points) {
-    Scalar largest = 0;
-    for (Eigen::Index i = 0; i < points.rows(); ++i)
-      largest = std::max(largest, points.row(i).squaredNorm());
-    return largest;
+  /// On the team: a pass over all the points, bound by memory on long rows.
+  static Scalar largest_norm(const points_view<Scalar>& points, thread_team& team) {
+    const chunks work{points.rows(), 8192};
+    std::vector<Scalar> largest(static_cast<std::size_t>(work.count()), 0);  // per task
+    team.run(work.count(), [&](Eigen::Index t, int) {
+      Scalar norm = 0;
+      for (Eigen::Index i = work.begin(t); i < work.end(t); ++i)
+        norm = std::max(norm, points.row(i).squaredNorm());
+      largest[static_cast<std::size_t>(t)] = norm;
+    });
+    return largest.empty() ? Scalar{0} : *std::max_element(largest.begin(), largest.end());
   }
 
   /// Whether points (or centres) of squared norm up to `norm` fit the expanded form in Lane.
