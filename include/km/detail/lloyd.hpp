@@ -103,7 +103,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     // Inertia costs a pass over the points; only a callback needs it before the end.
     if (opts.on_iteration)
       report.inertia = inertia(points, current_labels(), centres, box, team, weights, processes);
-    update(centres, next, current_labels);
+    update(centres, next, current_labels, team);
     report.centre_shift = centre_shift(centres, next);
     std::swap(centres, next);
     within_tolerance = opts.tolerance > 0 && report.centre_shift <= opts.tolerance;

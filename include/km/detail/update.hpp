@@ -142,8 +142,8 @@ class centre_update final : public point_moves<Scalar> {
   /// centre, as with fewer distinct points than k) an empty cluster keeps its centre. Labels are
   /// not changed here; the next assignment pass moves the points.
   template <typename Labels>
-  void operator()(const row_matrix<Scalar>& centres, row_matrix<Scalar>& next,
-                  const Labels& labels) {
+  void operator()(const row_matrix<Scalar>& centres, row_matrix<Scalar>& next, const Labels& labels,
+                  thread_team& team) {
     const Eigen::Index d = points_.cols();
     const sum_matrix& sums = combined_sums();
     const count_vector& counts = combined_counts();
@@ -167,7 +167,7 @@ class centre_update final : public point_moves<Scalar> {
         next(c, j) = static_cast<Scalar>(centre + deviation / total);
       }
     }
-    if (!empty.empty()) relocate(centres, empty, next, labels());
+    if (!empty.empty()) relocate(centres, empty, next, labels(), team);
   }
 
  private:
@@ -306,7 +306,7 @@ class centre_update final : public point_moves<Scalar> {
   /// for every point on every pass. Each process offers its own farthest points; the farthest of
   /// all of them win.
   void relocate(const row_matrix<Scalar>& centres, const std::vector<int>& empty,
-                row_matrix<Scalar>& next, const Eigen::VectorXi& labels) const {
+                row_matrix<Scalar>& next, const Eigen::VectorXi& labels, thread_team& team) const {
     struct candidate {
       double cost;         // weight x squared distance, > 0
       Eigen::Index index;  // global
@@ -321,13 +321,23 @@ class centre_update final : public point_moves<Scalar> {
       candidates.resize(movable);
       return candidates;
     };
+    // Each chunk of the points keeps its own farthest, on the team; the farthest of those are
+    // the farthest of all, whatever the chunks, because the order is total.
+    const chunks work{points_.rows(), 8192};
+    std::vector<std::vector<candidate>> kept(static_cast<std::size_t>(work.count()));
+    team.run(work.count(), [&](Eigen::Index t, int) {
+      std::vector<candidate> chunk;
+      for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
+        const double cost = weights_[i] * static_cast<double>(squared_distance(
+                                              points_.row(i).data(), centres.row(labels[i]).data(),
+                                              points_.cols()));
+        if (cost > 0) chunk.push_back({cost, processes_.offset() + i});
+      }
+      kept[static_cast<std::size_t>(t)] = farthest(std::move(chunk));
+    });
     std::vector<candidate> mine;
-    for (Eigen::Index i = 0; i < points_.rows(); ++i) {
-      const double cost =
-          weights_[i] * static_cast<double>(squared_distance(
-                            points_.row(i).data(), centres.row(labels[i]).data(), points_.cols()));
-      if (cost > 0) mine.push_back({cost, processes_.offset() + i});
-    }
+    for (const std::vector<candidate>& chunk : kept)
+      mine.insert(mine.end(), chunk.begin(), chunk.end());
     const std::vector<candidate> chosen = farthest(processes_.gather(farthest(std::move(mine))));
     std::vector<Eigen::Index> indices;
     for (const candidate& c : chosen)
