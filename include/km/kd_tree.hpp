@@ -47,12 +47,12 @@ struct kd_tree {
         order_.segment(begin, rows).setLinSpaced(begin, work.end(t) - 1);
         tree_labels_.segment(begin, rows).setConstant(-1);  // as the driver's labels start
       });
-      build_tree();
+      const std::vector<int> continued = build_tree();
       // With threads, the subtrees at task_depth_ are the passes' tasks: 16 per thread balance
       // well.
       while (team.size() > 1 && (1 << task_depth_) < 16 * team.size() && task_depth_ < 20)
         ++task_depth_;
-      find_task_roots(0, 0);
+      find_task_roots(0, 0, 0, continued);
       task_costs_.assign(task_roots_.size(), 0);
     }
 
@@ -85,13 +85,14 @@ struct kd_tree {
       // for it, which costs a few k-long tests per task and keeps the tasks independent.
       team_.run(tasks, [&](Eigen::Index t, int slot) {
         walk& w = walks_[static_cast<std::size_t>(slot)];
-        w.candidates.resize(static_cast<std::size_t>(k) *
-                            static_cast<std::size_t>(tree_.depth + 2));
+        w.candidates.resize(static_cast<std::size_t>(k) * static_cast<std::size_t>(depth_ + 2));
         for (int c = 0; c < k; ++c)
           w.candidates[static_cast<std::size_t>(c)] = c;
         w.midpoint.resize(d_);
         const std::uint64_t before = w.distances;
-        filter(task_roots_[static_cast<std::size_t>(t)], w, 0, k, 0);
+        const task& root = task_roots_[static_cast<std::size_t>(t)];
+        w.part = &parts_[static_cast<std::size_t>(root.part)];
+        filter(root.id, w, 0, k, 0);
         task_costs_[static_cast<std::size_t>(t)] = w.distances - before;
       });
       costliest_first(tasks);
@@ -107,7 +108,7 @@ struct kd_tree {
     /// which another thread may take over, are then its cheapest, so neither waits long for the
     /// other at the end of a pass.
     void costliest_first(Eigen::Index tasks) {
-      std::vector<std::pair<std::uint64_t, int>> share;
+      std::vector<std::pair<std::uint64_t, task>> share;
       const int slots = team_.slots(tasks);
       for (int s = 0; s < slots; ++s) {
         const auto begin =
@@ -149,7 +150,7 @@ struct kd_tree {
       int labelled_in = 0;
     };
 
-    /// Nodes with their boxes: the whole tree, or a subtree one thread builds (its root first).
+    /// Nodes with their boxes: a part of the tree (see parts_), its root first.
     struct tree_part {
       std::vector<node> nodes;    // children follow their parent
       std::vector<Scalar> boxes;  // per node: its min corner, then its max corner
@@ -177,27 +178,30 @@ struct kd_tree {
       std::uint64_t distances = 0;
       int slot = 0;
       detail::point_moves<Scalar>* moves = nullptr;
+      tree_part* part = nullptr;  // of the task's subtree
     };
 
-    /// Builds the tree: the levels above the split depth here, each subtree below it as a task
-    /// of the team into a part of its own (they own disjoint rows), then spliced in. The levels
-    /// above run on one thread, so the split depth gives only 2 subtrees per thread, each taken
-    /// by whichever thread is free (1e5 x 2 points, 2 threads: fitting with 1 serial level was
-    /// 5% faster than with 3). The tree is the same for any split depth.
-    void build_tree() {
+    /// Builds the tree into parts_: the levels above the split depth into parts_[0], each
+    /// subtree below it by a task of the team into a part of its own (they own disjoint rows),
+    /// where the passes' tasks walk it. Returns, for each node of parts_[0], the part its subtree
+    /// continues in (-1 for none). The levels above share their large nodes' rows out to the
+    /// team, and the split depth gives only 2 subtrees per thread, each taken by whichever thread
+    /// is free (1e5 x 2 points, 2 threads: fitting with 1 serial level was 5% faster than with
+    /// 3). The tree is the same for any split depth.
+    std::vector<int> build_tree() {
       int split_depth = 0;
       while ((1 << split_depth) < 2 * team_.size() && team_.size() > 1)
         ++split_depth;
-      const std::size_t nodes_expected =
-          4 * static_cast<std::size_t>(order_.size()) / leaf_size + 1;
-      tree_.nodes.reserve(nodes_expected);
-      tree_.boxes.reserve(2 * static_cast<std::size_t>(d_) * nodes_expected);
+      parts_.resize(1);
       if (split_depth == 0) {
-        build(tree_, 0, points_.rows(), 0, -1, nullptr);
-        return;
+        reserve(parts_[0], points_.rows());
+        build(parts_[0], 0, points_.rows(), 0, -1, nullptr);
+        depth_ = parts_[0].depth;
+        return std::vector<int>(parts_[0].nodes.size(), -1);
       }
       std::vector<deferred> subtrees;
-      build(tree_, 0, points_.rows(), 0, split_depth, &subtrees);
+      build(parts_[0], 0, points_.rows(), 0, split_depth, &subtrees);
+      parts_.resize(1 + subtrees.size());
       // The subtrees differ in size (the midpoint splits are uneven): largest first, each to
       // the first thread free, balances them best.
       std::vector<std::size_t> largest_first(subtrees.size());
@@ -206,31 +210,30 @@ struct kd_tree {
           largest_first.begin(), largest_first.end(), [&](std::size_t a, std::size_t b) {
             return subtrees[a].end - subtrees[a].begin > subtrees[b].end - subtrees[b].begin;
           });
-      std::vector<tree_part> parts(subtrees.size());
       team_.run(
           static_cast<Eigen::Index>(subtrees.size()),
           [&](Eigen::Index t, int) {
             const std::size_t which = largest_first[static_cast<std::size_t>(t)];
             const deferred& root = subtrees[which];
-            tree_part& part = parts[which];
-            part.nodes.reserve(4 * static_cast<std::size_t>(root.end - root.begin) / leaf_size + 1);
+            tree_part& part = parts_[1 + which];
+            reserve(part, root.end - root.begin);
             build(part, root.begin, root.end, root.depth, -1, nullptr);
           },
           detail::thread_team::handout::first_free);
-      // Spliced in on the team too, each part's nodes after those of the parts before it.
-      std::vector<std::size_t> first_node(parts.size());
-      std::size_t nodes = tree_.nodes.size();
-      for (std::size_t t = 0; t < parts.size(); ++t) {
-        first_node[t] = nodes;
-        nodes += parts[t].nodes.size() - 1;  // its root is a node of the tree already
-        tree_.depth = std::max(tree_.depth, parts[t].depth);
-      }
-      tree_.nodes.resize(nodes);
-      tree_.boxes.resize(2 * static_cast<std::size_t>(d_) * nodes);
-      team_.run(static_cast<Eigen::Index>(parts.size()), [&](Eigen::Index t, int) {
-        const auto which = static_cast<std::size_t>(t);
-        splice(subtrees[which].id, parts[which], first_node[which]);
-      });
+      std::vector<int> continued(parts_[0].nodes.size(), -1);
+      for (std::size_t which = 0; which < subtrees.size(); ++which)
+        continued[static_cast<std::size_t>(subtrees[which].id)] = static_cast<int>(1 + which);
+      for (const tree_part& part : parts_)
+        depth_ = std::max(depth_, part.depth);
+      return continued;
+    }
+
+    /// Room for the nodes of a subtree of `rows` rows, made before its build: grown as it
+    /// goes, the nodes and boxes were copied several times.
+    void reserve(tree_part& part, Eigen::Index rows) const {
+      const std::size_t nodes = 4 * static_cast<std::size_t>(rows) / leaf_size + 1;
+      part.nodes.reserve(nodes);
+      part.boxes.reserve(2 * static_cast<std::size_t>(d_) * nodes);
     }
 
     /// Adds node [begin, end) at `depth` and its subtree to `part`; returns its index there. A
@@ -287,35 +290,18 @@ struct kd_tree {
       return id;
     }
 
-    /// Puts a task's subtree in place of node `id` of the tree: its root's box and children
-    /// there, its other nodes from index `first` on (room made by the caller).
-    void splice(int id, const tree_part& part, std::size_t first) {
-      const int offset = static_cast<int>(first) - 1;  // part's node i > 0 goes to i + offset
-      const auto moved = [offset](int child) { return child < 0 ? -1 : child + offset; };
-      const std::size_t box_size = 2 * static_cast<std::size_t>(d_);
-      std::copy_n(part.boxes.begin(), box_size, tree_.lower(id, d_));
-      node& root = tree_.nodes[static_cast<std::size_t>(id)];
-      root.left = moved(part.nodes[0].left);
-      root.right = moved(part.nodes[0].right);
-      for (std::size_t i = 1; i < part.nodes.size(); ++i) {
-        node& copy = tree_.nodes[first + i - 1];
-        copy = part.nodes[i];
-        copy.left = moved(copy.left);
-        copy.right = moved(copy.right);
-      }
-      std::copy(part.boxes.begin() + std::ptrdiff_t(box_size), part.boxes.end(),
-                tree_.boxes.begin() + std::ptrdiff_t(first * box_size));
-    }
-
-    /// The passes' tasks: the nodes at task_depth_, and the leaves above it.
-    void find_task_roots(int id, int depth) {
-      const node& here = tree_.nodes[static_cast<std::size_t>(id)];
+    /// The passes' tasks: the nodes at task_depth_, and the leaves above it, from node `id` of
+    /// parts_[part] on; `continued` as build_tree() returns it.
+    void find_task_roots(int part, int id, int depth, const std::vector<int>& continued) {
+      if (part == 0 && continued[static_cast<std::size_t>(id)] >= 0)
+        return find_task_roots(continued[static_cast<std::size_t>(id)], 0, depth, continued);
+      const node& here = parts_[static_cast<std::size_t>(part)].nodes[static_cast<std::size_t>(id)];
       if (depth == task_depth_ || here.left < 0) {
-        task_roots_.push_back(id);
+        task_roots_.push_back({part, id});
         return;
       }
-      find_task_roots(here.left, depth + 1);
-      find_task_roots(here.right, depth + 1);
+      find_task_roots(part, here.left, depth + 1, continued);
+      find_task_roots(part, here.right, depth + 1, continued);
     }
 
     /// The bounding box of rows [begin, end): its min corner into lower[0, d), its max corner
@@ -538,20 +524,17 @@ struct kd_tree {
       return middle;
     }
 
-    Scalar* lower(int id) { return tree_.lower(id, d_); }
-    Scalar* upper(int id) { return lower(id) + d_; }
-
     const Scalar* centre(int c) const { return centres_->row(c).data(); }
 
     /// Candidates of this node are w.candidates[offset, offset + count), ascending. `relabelled`
     /// is the last pass in which an ancestor labelled all its rows (0 if none).
     void filter(int id, walk& w, std::size_t offset, int count, int relabelled) {
-      node& here = tree_.nodes[static_cast<std::size_t>(id)];
+      node& here = w.part->nodes[static_cast<std::size_t>(id)];
       const int* candidates = w.candidates.data() + offset;
       if (count == 1) return label_all(here, candidates[0], relabelled, w);
 
-      const Scalar* lo = lower(id);
-      const Scalar* hi = upper(id);
+      const Scalar* lo = w.part->lower(id, d_);
+      const Scalar* hi = lo + d_;
       for (Eigen::Index j = 0; j < d_; ++j)
         w.midpoint[j] = lo[j] / 2 + hi[j] / 2;
       const auto centre_row = [this](int c) { return centre(c); };
@@ -644,14 +627,21 @@ struct kd_tree {
     }
 
     detail::thread_team& team_;
+    /// A pass's task: a subtree, by its part and its root there.
+    struct task {
+      int part;
+      int id;
+    };
     int task_depth_ = 0;
-    std::vector<int> task_roots_;  // the subtrees the threads share out, together all points
+    std::vector<task> task_roots_;  // the subtrees the threads share out, together all points
     std::vector<std::uint64_t> task_costs_;  // of each in the last pass (distances)
     Eigen::Index d_;
     Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> order_;  // original index of each row of points_
     Eigen::VectorXi tree_labels_;  // the label of each row of points_; -1 before pass 1
     row_matrix<Scalar> points_;    // the points in tree order
-    tree_part tree_;               // node 0 is the root
+    // The tree: parts_[0] holds the root, and each later part a subtree of it (build_tree).
+    std::vector<tree_part> parts_;
+    int depth_ = 0;  // of the deepest node
 
     // Per-pass state.
     std::vector<walk> walks_;    // one per thread
