@@ -94,6 +94,26 @@ class thread_team {
       run_batch(first, std::min(batch, tasks - first), job, how, helpers);
   }
 
+  /// As run() with handout::shares, but slot s's share is tasks [starts[s], starts[s + 1]):
+  /// `starts` holds slots(tasks) + 1 ascending entries from 0 to `tasks` (under 2^31). For
+  /// passes whose tasks' costs are known from the pass before: shares of equal cost leave the
+  /// slots little to take over from each other.
+  template <typename Task>
+  void run_shares(Eigen::Index tasks, const std::vector<Eigen::Index>& starts, Task&& task) {
+    const int helpers = slots(tasks) - 1;
+    if (helpers == 0) {
+      for (Eigen::Index t = 0; t < tasks; ++t)
+        task(t, 0);
+      return;
+    }
+    const std::function<void(Eigen::Index, int)> job = [&task](Eigen::Index t, int slot) {
+      task(t, slot);
+    };
+    starts_ = starts.data();
+    run_batch(0, tasks, job, handout::shares, helpers);
+    starts_ = nullptr;
+  }
+
  private:
   /// run()'s tasks [first, first + count) on `helpers` threads besides the caller.
   void run_batch(Eigen::Index first, Eigen::Index count,
@@ -163,6 +183,7 @@ class thread_team {
   /// every slot takes from).
   Eigen::Index share_begin(int s) const {
     if (how_ == handout::first_free) return s == 0 ? 0 : tasks_;
+    if (starts_ != nullptr) return starts_[s];
     return share_start(tasks_, s, participants_);
   }
 
@@ -198,6 +219,7 @@ class thread_team {
   Eigen::Index first_ = 0;  // of the current batch
   Eigen::Index tasks_ = 0;  // in it
   handout how_ = handout::shares;
+  const Eigen::Index* starts_ = nullptr;  // run_shares()'s shares, when not null
   /// The tasks left of one slot's share, [front, back), packed in one word so that its owner
   /// and a helper can take them from either end. A cache line each: the slots take tasks without
   /// contending.
