@@ -48,7 +48,7 @@ struct kd_tree {
       });
       const std::vector<int> continued = build_tree();
       // With threads, the subtrees at task_depth_ are the passes' tasks: 16 per thread balance
-      // well.
+      // well. It is 3 levels below build_tree()'s split depth, so each task lies in one part.
       while (team.size() > 1 && (1 << task_depth_) < 16 * team.size() && task_depth_ < 20)
         ++task_depth_;
       find_task_roots(0, 0, 0, continued);
