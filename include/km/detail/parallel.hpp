@@ -79,19 +79,7 @@ class thread_team {
   /// slot runs which task varies from run to run. The first exception a task throws is rethrown.
   template <typename Task>
   void run(Eigen::Index tasks, Task&& task, handout how = handout::shares) {
-    const int helpers = slots(tasks) - 1;
-    if (helpers == 0) {
-      for (Eigen::Index t = 0; t < tasks; ++t)
-        task(t, 0);
-      return;
-    }
-    const std::function<void(Eigen::Index, int)> job = [&task](Eigen::Index t, int slot) {
-      task(t, slot);
-    };
-    // A share packs its bounds in 32 bits each: more tasks than that run in batches.
-    constexpr Eigen::Index batch = 0x7fffffff;
-    for (Eigen::Index first = 0; first < tasks; first += batch)
-      run_batch(first, std::min(batch, tasks - first), job, how, helpers);
+    dispatch(tasks, task, how, nullptr);
   }
 
   /// As run() with handout::shares, but slot s's share is tasks [starts[s], starts[s + 1]):
@@ -100,6 +88,13 @@ class thread_team {
   /// slots little to take over from each other.
   template <typename Task>
   void run_shares(Eigen::Index tasks, const std::vector<Eigen::Index>& starts, Task&& task) {
+    dispatch(tasks, task, handout::shares, starts.data());
+  }
+
+ private:
+  /// run() and run_shares(): the caller alone when there is one slot, else in batches.
+  template <typename Task>
+  void dispatch(Eigen::Index tasks, Task& task, handout how, const Eigen::Index* starts) {
     const int helpers = slots(tasks) - 1;
     if (helpers == 0) {
       for (Eigen::Index t = 0; t < tasks; ++t)
@@ -109,15 +104,18 @@ class thread_team {
     const std::function<void(Eigen::Index, int)> job = [&task](Eigen::Index t, int slot) {
       task(t, slot);
     };
-    starts_ = starts.data();
-    run_batch(0, tasks, job, handout::shares, helpers);
-    starts_ = nullptr;
+    // A share packs its bounds in 32 bits each: more tasks than that run in batches (given
+    // shares come in fewer).
+    constexpr Eigen::Index batch = 0x7fffffff;
+    for (Eigen::Index first = 0; first < tasks; first += batch)
+      run_batch(first, std::min(batch, tasks - first), job, how, starts, helpers);
   }
 
- private:
-  /// run()'s tasks [first, first + count) on `helpers` threads besides the caller.
+  /// The tasks [first, first + count) on `helpers` threads besides the caller; `starts` as
+  /// run_shares() takes it, or null for equal shares.
   void run_batch(Eigen::Index first, Eigen::Index count,
-                 const std::function<void(Eigen::Index, int)>& job, handout how, int helpers) {
+                 const std::function<void(Eigen::Index, int)>& job, handout how,
+                 const Eigen::Index* starts, int helpers) {
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       while (static_cast<int>(workers_.size()) < helpers) {
@@ -128,6 +126,7 @@ class thread_team {
       first_ = first;
       tasks_ = count;
       how_ = how;
+      starts_ = starts;
       participants_ = helpers + 1;
       for (int s = 0; s < participants_; ++s)
         shares_[static_cast<std::size_t>(s)].set(share_begin(s), share_begin(s + 1));
@@ -219,7 +218,7 @@ class thread_team {
   Eigen::Index first_ = 0;  // of the current batch
   Eigen::Index tasks_ = 0;  // in it
   handout how_ = handout::shares;
-  const Eigen::Index* starts_ = nullptr;  // run_shares()'s shares, when not null
+  const Eigen::Index* starts_ = nullptr;  // of the shares run_shares() was given, or null
   /// The tasks left of one slot's share, [front, back), packed in one word so that its owner
   /// and a helper can take them from either end. A cache line each: the slots take tasks without
   /// contending.
