@@ -133,11 +133,14 @@ struct kd_tree {
       }
       run_order_.resize(static_cast<std::size_t>(tasks));
       std::iota(run_order_.begin(), run_order_.end(), std::size_t{0});
+      // Ties in tree order: a total order, so std::sort needs no buffer (stable_sort allocated
+      // one every pass).
+      const auto costlier = [&](std::size_t a, std::size_t b) {
+        return task_costs_[a] > task_costs_[b] || (task_costs_[a] == task_costs_[b] && a < b);
+      };
       for (int s = 0; s < slots; ++s) {
-        std::stable_sort(
-            run_order_.begin() + share_starts_[static_cast<std::size_t>(s)],
-            run_order_.begin() + share_starts_[static_cast<std::size_t>(s) + 1],
-            [&](std::size_t a, std::size_t b) { return task_costs_[a] > task_costs_[b]; });
+        std::sort(run_order_.begin() + share_starts_[static_cast<std::size_t>(s)],
+                  run_order_.begin() + share_starts_[static_cast<std::size_t>(s) + 1], costlier);
       }
     }
 
