@@ -136,6 +136,9 @@ struct automatic {
     }
 
     bool reports_moves() const noexcept { return std::holds_alternative<kd_tree_type>(chosen_); }
+    detail::labelled_points<Scalar> own_points() const {
+      return std::get<kd_tree_type>(chosen_).own_points();
+    }
     void write_labels(Eigen::VectorXi& labels) const {
       std::get<kd_tree_type>(chosen_).write_labels(labels);
     }

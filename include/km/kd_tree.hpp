@@ -144,6 +144,12 @@ struct kd_tree {
       }
     }
 
+    /// The copy of the points in tree order, with the labels of the last pass: hot in cache, and
+    /// the labels in sequence, where the caller's are scattered (lloyd.hpp).
+    detail::labelled_points<Scalar> own_points() const {
+      return {detail::view_of_rows(points_), tree_labels_, order_.data()};
+    }
+
     /// The labels of the last pass, into `labels` (at the points' own indices).
     void write_labels(Eigen::VectorXi& labels) const {
       for (Eigen::Index row = 0; row < points_.rows(); ++row)

@@ -292,8 +292,9 @@ class mini_batch_kmeans {
     automatic::assigner<Scalar> assign(points, team);
     assign(centres, out.labels);
     out.distance_computations += assign.distance_computations();
-    out.inertia = static_cast<Scalar>(detail::inertia(points, out.labels, centres, box, team,
-                                                      weights, detail::solo(points.rows())));
+    out.inertia = static_cast<Scalar>(
+        detail::inertia(detail::labelled_points<Scalar>{points, out.labels}, centres, box, team,
+                        weights, detail::solo(points.rows())));
     out.centers = std::move(centres);
     return out;
   }

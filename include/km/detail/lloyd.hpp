@@ -3,6 +3,7 @@
 // empty clusters, inertia, stopping) lives here once.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -39,7 +40,9 @@ struct may_report_moves<Assigner,
 /// true, its passes take a third argument, `point_moves<Scalar>*` (moves.hpp), and report there
 /// each label they change as they change it, so that the update need not compare every label
 /// after the pass (centre_update::start_moves); they need not write `labels` then, which
-/// `void write_labels(Eigen::VectorXi& labels) const` does when they are read.
+/// `void write_labels(Eigen::VectorXi& labels) const` does when they are read. Such an assigner
+/// keeps its own copy of the points, `labelled_points<Scalar> own_points() const` (points.hpp),
+/// with the labels of its last pass: the inertia is summed there.
 ///
 /// `run` numbers the fit's runs (options::n_init) for the reports. Across processes
 /// (collective.hpp) each assigns its own points; the labels returned are those of this process's
@@ -69,6 +72,20 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     }
     return out.labels;
   };
+  // At the end the labels are written out beside the sum (`write_out`). An assigner's own copy
+  // of the points is hot in cache, and leaves the caller's scattered labels to one task (1e5 x
+  // 2, k = 16, inertia and labels: 0.80 -> 0.72 ms on one thread, 0.51 -> 0.29 ms on two).
+  const auto current_inertia = [&](bool write_out) {
+    if constexpr (may_report_moves<assigner>::value) {
+      if (reported) {
+        std::function<void()> write;
+        if (write_out) write = [&] { assign->write_labels(out.labels); };
+        return inertia(assign->own_points(), centres, box, team, weights, processes, write);
+      }
+    }
+    return inertia(labelled_points<Scalar>{points, out.labels}, centres, box, team, weights,
+                   processes);
+  };
   bool within_tolerance = false;
   bool stop_requested = false;
   for (;;) {
@@ -94,15 +111,14 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     report.last = last;
     report.run = run;
     if (last) {
-      report.inertia = inertia(points, current_labels(), centres, box, team, weights, processes);
+      report.inertia = current_inertia(true);
       out.inertia = static_cast<Scalar>(report.inertia);
       out.converged = changed == 0 || within_tolerance;
       if (opts.on_iteration) opts.on_iteration(report);
       break;
     }
     // Inertia costs a pass over the points; only a callback needs it before the end.
-    if (opts.on_iteration)
-      report.inertia = inertia(points, current_labels(), centres, box, team, weights, processes);
+    if (opts.on_iteration) report.inertia = current_inertia(false);
     update(centres, next, current_labels, team);
     report.centre_shift = centre_shift(centres, next);
     std::swap(centres, next);

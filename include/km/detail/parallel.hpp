@@ -296,14 +296,19 @@ Eigen::Index sum_over_chunks(thread_team& team, const chunks& work, Body&& body)
 
 /// The sum of value(i) over i in [0, n), exact on `grid` (exact_sum.hpp), as the sums of its
 /// levels (round with rounded_sum): computed in chunks on the team, with the same bits for every
-/// thread count. value(i) is called once per i, from any thread.
+/// thread count. value(i) is called once per i, from any thread. `beside`, when given, is work
+/// of another kind that the team does in the same run: one task, first.
 template <typename Value>
 std::array<double, exact_grid::levels> grid_level_sums(const exact_grid& grid, Eigen::Index n,
-                                                       thread_team& team, Value&& value) {
+                                                       thread_team& team, Value&& value,
+                                                       const std::function<void()>& beside = {}) {
   using level_sums = std::array<double, exact_grid::levels>;
   const chunks work{n, 8192};
-  std::vector<level_sums> partials(static_cast<std::size_t>(team.slots(work.count())));
-  team.run(work.count(), [&](Eigen::Index t, int slot) {
+  const Eigen::Index first = beside ? 1 : 0;  // the chunks' first task
+  std::vector<level_sums> partials(static_cast<std::size_t>(team.slots(first + work.count())));
+  team.run(first + work.count(), [&](Eigen::Index task, int slot) {
+    if (task < first) return beside();
+    const Eigen::Index t = task - first;
     // Summed locally: the slots' partials share cache lines, and a store to them per point made
     // two threads slower than one.
     level_sums sums{};

@@ -28,4 +28,15 @@ points_view<Scalar> view_of_rows(const row_matrix<Scalar>& rows) {
                              Eigen::OuterStride<>(rows.cols()));
 }
 
+/// Points with their labels, in an order of their own: row r is the point with index source[r]
+/// (index r when source is null), and labels[r] its label.
+template <typename Scalar>
+struct labelled_points {
+  points_view<Scalar> rows;
+  const Eigen::VectorXi& labels;
+  const Eigen::Index* source = nullptr;
+
+  Eigen::Index index(Eigen::Index r) const { return source != nullptr ? source[r] : r; }
+};
+
 }  // namespace km::detail

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -362,10 +363,11 @@ class centre_update final : public point_moves<Scalar> {
 
 /// Sum of the canonical squared distances of the points of every process to their centres (each
 /// times its weight), exact on the grids of exact_grid (so independent of order), rounded once.
+/// `beside`, when given, runs on the team in the same run (grid_level_sums).
 template <typename Scalar, typename Collective>
-double inertia(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
-               const row_matrix<Scalar>& centres, const bounding_box& box, thread_team& team,
-               const point_weights<Scalar>& weights, const Collective& processes) {
+double inertia(const labelled_points<Scalar>& points, const row_matrix<Scalar>& centres,
+               const bounding_box& box, thread_team& team, const point_weights<Scalar>& weights,
+               const Collective& processes, const std::function<void()>& beside = {}) {
   // No point of the box is farther from a centre than its farthest corner; 1% covers the
   // rounding of that bound and of the canonical distances.
   double bound = 0;
@@ -380,11 +382,15 @@ double inertia(const points_view<Scalar>& points, const Eigen::VectorXi& labels,
   }
   // A weighted term is rounded once more, by at most half an ulp: within the 1%.
   const exact_grid grid(bound * weights.largest, static_cast<double>(processes.total()));
-  auto sums = grid_level_sums(grid, points.rows(), team, [&](Eigen::Index i) {
-    const double distance = static_cast<double>(
-        squared_distance(points.row(i).data(), centres.row(labels[i]).data(), points.cols()));
-    return weights.given() ? weights[i] * distance : distance;
-  });
+  const points_view<Scalar>& rows = points.rows;
+  auto sums = grid_level_sums(
+      grid, rows.rows(), team,
+      [&](Eigen::Index r) {
+        const double distance = static_cast<double>(squared_distance(
+            rows.row(r).data(), centres.row(points.labels[r]).data(), rows.cols()));
+        return weights.given() ? weights[points.index(r)] * distance : distance;
+      },
+      beside);
   processes.sum(sums.data(), static_cast<int>(sums.size()));
   return rounded_sum(sums);
 }
