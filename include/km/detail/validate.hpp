@@ -12,6 +12,7 @@
 #include "../options.hpp"
 #include "parallel.hpp"
 #include "points.hpp"
+#include "short_rows.hpp"
 
 namespace km::detail {
 
@@ -90,22 +91,18 @@ bounding_box finite_box(const points_view<Scalar>& rows, const char* what, threa
     // the task's rows are all finite, without a branch per value.
     column probe = column::Zero(d);
     // Eigen's array operations vectorise long rows; on short ones their set-up per row costs
-    // more than the plain loop (1e5 x 4: 0.76 against 0.35 ms; 1e5 x 64: 2.6 against 3.3 ms).
-    constexpr Eigen::Index long_row = 8;
-    for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
-      if (d >= long_row) {
-        const auto row = rows.row(i).transpose().array();
-        lo = lo.min(row);
-        hi = hi.max(row);
-        probe += row - row;
-      } else {
-        const Scalar* row = rows.row(i).data();
-        for (Eigen::Index j = 0; j < d; ++j) {
-          lo[j] = std::min(lo[j], row[j]);
-          hi[j] = std::max(hi[j], row[j]);
-          probe[j] += row[j] - row[j];
-        }
-      }
+    // more than a loop over the values, 8 rows a step (1e5 x 2, one thread: 0.30 against 0.03
+    // ms; 4 rows a step: 0.08 ms).
+    const Eigen::Index first = work.begin(t), count = work.end(t) - first;
+    const bool short_rows = with_short_rows(d, [&](auto columns) {
+      grow_short_box<columns, 8, true>(rows.row(first).data(), count, rows.outerStride(),
+                                       lo.data(), hi.data(), probe.data());
+    });
+    for (Eigen::Index i = first; i < first + count && !short_rows; ++i) {
+      const auto row = rows.row(i).transpose().array();
+      lo = lo.min(row);
+      hi = hi.max(row);
+      probe += row - row;
     }
     if ((probe == 0).all()) {
       lows[static_cast<std::size_t>(t)] = std::move(lo);
