@@ -95,8 +95,8 @@ bounding_box finite_box(const points_view<Scalar>& rows, const char* what, threa
     // ms; 4 rows a step: 0.08 ms).
     const Eigen::Index first = work.begin(t), count = work.end(t) - first;
     const bool short_rows = with_short_rows(d, [&](auto columns) {
-      grow_short_box<columns, 8, true>(rows.row(first).data(), count, rows.outerStride(),
-                                       lo.data(), hi.data(), probe.data());
+      grow_short_box<columns, 8, true>(rows.row(first).data(), count, rows.outerStride(), lo.data(),
+                                       hi.data(), probe.data());
     });
     for (Eigen::Index i = first; i < first + count && !short_rows; ++i) {
       const auto row = rows.row(i).transpose().array();
