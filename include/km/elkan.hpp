@@ -64,7 +64,7 @@ struct elkan {
         }
       } else {
         bounds_.moves(previous_, centres, moved_);
-        bounds_.gaps(centres, nearest_gap_, &gap_);
+        bounds_.gaps(centres, nearest_gap_, &gap_, team_, gap_scratch_);
       }
       const detail::chunks work{n, 1024};
       distances_.resize(team_.slots(work.count()));
@@ -246,6 +246,7 @@ struct elkan {
     std::vector<double> moved_;        // >= how far each centre moved since
     Eigen::MatrixXd gap_;              // <= centre-to-centre distances
     std::vector<double> nearest_gap_;  // <= distance from each centre to its nearest other
+    std::vector<double> gap_scratch_;  // gaps() per thread slot
     detail::slot_counters distances_;  // per thread
 
     /// Per thread, for the first pass: one block's scores and the candidates of one point.

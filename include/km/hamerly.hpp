@@ -151,7 +151,7 @@ struct hamerly {
           second_move_ = std::max(second_move_, moved_[c]);
         }
       }
-      bounds_.gaps(centres, nearest_gap_, nullptr);
+      bounds_.gaps(centres, nearest_gap_, nullptr, team_, gap_scratch_);
     }
 
     /// Moves the bounds of points [start, stop) by the centres' moves; writes to `failed` the
@@ -282,6 +282,7 @@ struct hamerly {
     row_matrix<Scalar> previous_;      // the centres of the previous pass
     std::vector<double> moved_;        // >= how far each centre moved since
     std::vector<double> nearest_gap_;  // <= distance from each centre to its nearest other
+    std::vector<double> gap_scratch_;  // gaps() per thread slot
     double largest_move_ = 0, second_move_ = 0;
     int largest_mover_ = -1;
     detail::slot_counters distances_;  // per thread
