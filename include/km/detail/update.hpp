@@ -148,17 +148,19 @@ class centre_update final : public point_moves<Scalar> {
     const Eigen::Index d = points_.cols();
     const sum_matrix& sums = combined_sums();
     const count_vector& counts = combined_counts();
-    std::vector<int> empty;
-    for (int c = 0; c < static_cast<int>(counts.size()); ++c) {
+    const auto total_of = [&](int c) {
       const Eigen::Index top = Eigen::Index{c} * levels;
-      const double total =
-          weights_.given() ? rounded_sum<levels>({sums(top, d), sums(top + 1, d), sums(top + 2, d)})
-                           : static_cast<double>(counts[c]);
-      if (total == 0) {
-        empty.push_back(c);
+      return weights_.given()
+                 ? rounded_sum<levels>({sums(top, d), sums(top + 1, d), sums(top + 2, d)})
+                 : static_cast<double>(counts[c]);
+    };
+    const auto move_centre = [&](int c) {
+      const double total = total_of(c);
+      if (total == 0) {  // empty: relocated below, if a point qualifies
         next.row(c) = centres.row(c);
-        continue;
+        return;
       }
+      const Eigen::Index top = Eigen::Index{c} * levels;
       for (Eigen::Index j = 0; j < d; ++j) {
         const double centre = static_cast<double>(centres(c, j));
         double product, product_error;
@@ -167,6 +169,19 @@ class centre_update final : public point_moves<Scalar> {
             {sums(top, j), sums(top + 1, j), sums(top + 2, j), -product, -product_error});
         next(c, j) = static_cast<Scalar>(centre + deviation / total);
       }
+    };
+    // An exact rounding per coordinate, some 12 ns each: on the team once there are thousands
+    // (k x d = 256 x 64: 195 us a pass on one thread, 140 on two; the sums sit in the cache of
+    // the core that gathered them).
+    const int k = static_cast<int>(counts.size());
+    const chunks work{k, std::max<Eigen::Index>(1, 2048 / d)};
+    team.run(work.count(), [&](Eigen::Index t, int) {
+      for (Eigen::Index c = work.begin(t); c < work.end(t); ++c)
+        move_centre(static_cast<int>(c));
+    });
+    std::vector<int> empty;
+    for (int c = 0; c < k; ++c) {
+      if (total_of(c) == 0) empty.push_back(c);
     }
     if (!empty.empty()) relocate(centres, empty, next, labels(), team);
   }
