@@ -98,11 +98,13 @@ bounding_box finite_box(const points_view<Scalar>& rows, const char* what, threa
       grow_short_box<columns, 8, true>(rows.row(first).data(), count, rows.outerStride(), lo.data(),
                                        hi.data(), probe.data());
     });
-    for (Eigen::Index i = first; i < first + count && !short_rows; ++i) {
-      const auto row = rows.row(i).transpose().array();
-      lo = lo.min(row);
-      hi = hi.max(row);
-      probe += row - row;
+    if (!short_rows) {
+      for (Eigen::Index i = first; i < first + count; ++i) {
+        const auto row = rows.row(i).transpose().array();
+        lo = lo.min(row);
+        hi = hi.max(row);
+        probe += row - row;
+      }
     }
     if ((probe == 0).all()) {
       lows[static_cast<std::size_t>(t)] = std::move(lo);
