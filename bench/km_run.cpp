@@ -1,8 +1,8 @@
 // km's runner for the peer comparison (bench/README.md, "Runner protocol"):
 //
-//   km_run PROBLEM_DIR OUT_DIR [--variant
-//   automatic|naive|vectorised|kd_tree|hamerly|elkan[/float32]]
-//   [--repeat R]
+//   km_run PROBLEM_DIR OUT_DIR [--variant STRATEGY[/float32]] [--repeat R]
+//
+// STRATEGY is any of km::exact_strategies by name (default automatic).
 //
 // Fits km::kmeans<Strategy> from init.f64, tolerance 0 (stop after a pass that changes no label),
 // one thread, and at most max_iterations centre updates, as the peers count them: km counts
@@ -53,20 +53,18 @@ void run_in(bool float32, const bench::problem& p, const bench::arguments& args,
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string strategies = km::strategy_names<km::exact_strategies>();
   const bench::arguments args = bench::parse_arguments(
-      argc, argv, "automatic",
-      "automatic, naive, vectorised, kd_tree, hamerly, elkan, each optionally with /float32");
+      argc, argv, "automatic", strategies + ", each optionally with /float32");
   const std::string suffix = "/float32";
   std::string strategy = args.variant;
   const bool float32 =
       strategy.size() > suffix.size() &&
       strategy.compare(strategy.size() - suffix.size(), suffix.size(), suffix) == 0;
   if (float32) strategy.resize(strategy.size() - suffix.size());
-  if (strategy != "automatic" && strategy != "naive" && strategy != "vectorised" &&
-      strategy != "kd_tree" && strategy != "hamerly" && strategy != "elkan") {
-    bench::fail(2, "unknown variant '" + args.variant +
-                       "': automatic, naive, vectorised, kd_tree, hamerly or elkan, optionally "
-                       "with /float32");
+  if (!km::with_strategy<km::exact_strategies>(strategy, [](auto) {})) {
+    bench::fail(
+        2, "unknown variant '" + args.variant + "': " + strategies + ", optionally with /float32");
   }
 
   const bench::problem p = bench::read_problem(args.problem_dir);
@@ -74,12 +72,8 @@ int main(int argc, char** argv) {
   out.library = "km";
   out.variant = args.variant;
   try {
-    if (strategy == "automatic") run_in<km::automatic>(float32, p, args, out);
-    if (strategy == "naive") run_in<km::naive>(float32, p, args, out);
-    if (strategy == "vectorised") run_in<km::vectorised>(float32, p, args, out);
-    if (strategy == "kd_tree") run_in<km::kd_tree>(float32, p, args, out);
-    if (strategy == "hamerly") run_in<km::hamerly>(float32, p, args, out);
-    if (strategy == "elkan") run_in<km::elkan>(float32, p, args, out);
+    km::with_strategy<km::exact_strategies>(
+        strategy, [&](auto chosen) { run_in<decltype(chosen)>(float32, p, args, out); });
   } catch (const std::exception& e) {  // km::invalid_input: data km refuses (NaN, overflow, ...)
     const std::string what = e.what();
     bench::fail(3, what.rfind("km: ", 0) == 0 ? what : "km: " + what);

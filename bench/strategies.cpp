@@ -46,6 +46,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -64,7 +65,7 @@ using km_bench::data_source;
 /// How a strategy spends its time, which decides its GFLOP/s and the bound it is held to.
 enum class work {
   dense,   ///< every point against every centre through arithmetic (naive, vectorised)
-  pruned,  ///< skips distance computations (kd_tree, and later elkan, hamerly, yinyang)
+  pruned,  ///< skips distance computations (every strategy but naive and vectorised)
 };
 
 struct settings {
@@ -249,7 +250,7 @@ void fit_rows(benchmark::State& state, const row& spec, work kind, const char* s
   state.SetLabel(label);
 }
 
-/// A strategy the suite runs. Adding one (km::elkan, ...) is one line in strategies().
+/// A strategy the suite runs: every one of km::exact_strategies.
 struct strategy {
   const char* name;
   work kind;
@@ -258,20 +259,18 @@ struct strategy {
   void (*fit_float)(benchmark::State&, const row&, work, const char*);
 };
 
-template <typename Strategy>
-strategy make_strategy(const char* name, work kind, bool reference = false) {
-  return {name, kind, reference, &fit_rows<Strategy, double>, &fit_rows<Strategy, float>};
-}
-
 const std::vector<strategy>& strategies() {
-  static const std::vector<strategy> all = {
-      make_strategy<km::naive>("naive", work::dense, true),
-      make_strategy<km::vectorised>("vectorised", work::dense),
-      make_strategy<km::kd_tree>("kd_tree", work::pruned),
-      make_strategy<km::hamerly>("hamerly", work::pruned),
-      make_strategy<km::elkan>("elkan", work::pruned),
-      make_strategy<km::automatic>("automatic", work::pruned),  // last: register_row's threads
-  };
+  static const std::vector<strategy> all = [] {
+    std::vector<strategy> list;
+    km::for_each_strategy<km::exact_strategies>([&](auto chosen) {
+      using type = decltype(chosen);  // its name is a string literal: data() ends in a zero
+      constexpr bool reference = std::is_same_v<type, km::naive>;
+      constexpr bool dense = reference || std::is_same_v<type, km::vectorised>;
+      list.push_back({type::name.data(), dense ? work::dense : work::pruned, reference,
+                      &fit_rows<type, double>, &fit_rows<type, float>});
+    });
+    return list;
+  }();
   return all;
 }
 
@@ -318,7 +317,9 @@ void register_row(const row& spec, bool with_float) {
   if (spec.data.n >= 100000) {
     row threaded = shared;
     threaded.threads = 2;
-    const strategy& automatic = strategies().back();
+    const strategy& automatic =
+        *std::find_if(strategies().begin(), strategies().end(),
+                      [](const strategy& s) { return km::automatic::name == s.name; });
     benchmark::RegisterBenchmark((shared.name + "/double/automatic/threads=2").c_str(),
                                  automatic.fit_double, threaded, automatic.kind,
                                  "automatic/threads=2")

@@ -21,20 +21,21 @@
 
 namespace {
 
-const char* const usage =
-    R"(usage: cluster_csv FILE.csv K [automatic|naive|vectorised|kd_tree|hamerly|elkan] [options]
-
+// The help text; its list of strategies comes from km::exact_strategies.
+std::string usage() {
+  std::string text = "usage: cluster_csv FILE.csv K [" +
+                     km::strategy_names<km::exact_strategies>("|") + "] [options]\n" + R"(
 Clusters the points of FILE.csv into K clusters with exact k-means (k-means++ initialisation)
 and writes the cluster of each point and the centres.
 
-Strategies (all give bit-identical results; only their speed differs):
-  automatic    the default: picks one of the others from the data's shape
-  naive        every point against every centre: tiny data
-  vectorised   blocks of points against all centres by matrix product: many columns
-  kd_tree      kd-tree filtering: few columns (up to about 10)
-  hamerly      per-point distance bounds: moderate columns, many iterations
-  elkan        a bound per point and centre: many columns, many iterations
-
+Strategies (all give bit-identical results; only their speed differs; default automatic):
+)";
+  km::for_each_strategy<km::exact_strategies>([&](auto strategy) {
+    const std::string name(decltype(strategy)::name);
+    text += "  " + name + std::string(name.size() < 12 ? 13 - name.size() : 1, ' ');
+    text += std::string(decltype(strategy)::summary) + "\n";
+  });
+  return text + R"(
 Options:
   --seed N             seed of the k-means++ initialisation (default 0); same seed, same result
   --max-iterations N   cap on the assignment passes (default 300)
@@ -53,6 +54,7 @@ NaN and infinity are rejected.
 
 Exit status: 0 done; 2 bad arguments or bad input; 1 anything else (such as an unwritable FILE).
 )";
+}
 
 // A mistake on the command line: reported with a pointer to --help, exit status 2.
 struct usage_error : std::runtime_error {
@@ -106,7 +108,7 @@ int run(int argc, char** argv) {
       return argv[++i];
     };
     if (arg == "-h" || arg == "--help") {
-      std::fputs(usage, stdout);
+      std::fputs(usage().c_str(), stdout);
       return 0;
     } else if (arg == "--seed") {
       opts.seed = parse_integer<std::uint64_t>(value(), "--seed");
@@ -129,10 +131,10 @@ int run(int argc, char** argv) {
   const std::string& path = positional[0];
   opts.k = parse_integer<int>(positional[1], "K");
   const std::string strategy = positional.size() == 3 ? positional[2] : "automatic";
-  if (strategy != "automatic" && strategy != "naive" && strategy != "vectorised" &&
-      strategy != "kd_tree" && strategy != "hamerly" && strategy != "elkan") {
-    throw usage_error("unknown strategy '" + strategy +
-                      "': use automatic, naive, vectorised, kd_tree, hamerly or elkan");
+  const bool known = km::with_strategy<km::exact_strategies>(strategy, [](auto) {});
+  if (!known) {
+    throw usage_error("unknown strategy '" + strategy + "': use one of " +
+                      km::strategy_names<km::exact_strategies>());
   }
 
   const km_examples::csv_table table = km_examples::read_csv(path);  // throws csv_error
@@ -150,12 +152,8 @@ int run(int argc, char** argv) {
   };
   km::result<double> fit;
   try {
-    if (strategy == "automatic") fit = km::kmeans<>(opts).fit(points);
-    if (strategy == "naive") fit = km::kmeans<km::naive>(opts).fit(points);
-    if (strategy == "vectorised") fit = km::kmeans<km::vectorised>(opts).fit(points);
-    if (strategy == "kd_tree") fit = km::kmeans<km::kd_tree>(opts).fit(points);
-    if (strategy == "hamerly") fit = km::kmeans<km::hamerly>(opts).fit(points);
-    if (strategy == "elkan") fit = km::kmeans<km::elkan>(opts).fit(points);
+    km::with_strategy<km::exact_strategies>(
+        strategy, [&](auto chosen) { fit = km::kmeans<decltype(chosen)>(opts).fit(points); });
   } catch (const km::invalid_input& error) {
     std::fprintf(stderr, "cluster_csv: %s\n", error.what());
     long row = 0, column = 0;  // km counts rows and columns from 0 and knows of no header

@@ -31,8 +31,9 @@
 
 namespace {
 
-const char* const usage =
-    R"(usage: mpirun -n P mpi_shards FILE K [options]
+// The help text; its list of strategies comes from km::exact_strategies.
+std::string usage() {
+  std::string text = R"(usage: mpirun -n P mpi_shards FILE K [options]
 
 Clusters the points of FILE into K clusters with exact k-means (k-means++ initialisation) over
 P MPI processes, each reading and holding only its own share of the points. Rank 0 prints the
@@ -50,7 +51,8 @@ Options:
   --binary D           FILE holds raw n x D float64 values, row-major, in this machine's byte
                        order (no header); rank r reads rows [n*r/P, n*(r+1)/P)
   --float              with --binary: the values are float32 (and are clustered as float32)
-  --strategy S         automatic (default), naive, vectorised, kd_tree, hamerly or elkan
+  --strategy S         one of STRATEGIES
+                       (default automatic)
   --seed N             seed of the k-means++ initialisation (default 0)
   --max-iterations N   cap on the assignment passes (default 300)
   --threads T          threads per process, 0 = all (default 1); the result does not depend on it
@@ -60,6 +62,8 @@ Options:
 
 Exit status: 0 done; 2 bad arguments or bad input; 1 anything else (such as an unwritable OUT).
 )";
+  return text.replace(text.find("STRATEGIES"), 10, km::strategy_names<km::exact_strategies>());
+}
 
 // A mistake on the command line: every rank finds it alike, rank 0 reports it.
 struct usage_error : std::runtime_error {
@@ -125,10 +129,9 @@ arguments parse_arguments(int argc, char** argv) {
   args.path = positional[0];
   args.opts.k = parse_integer<int>(positional[1], "K");
   if (args.single && args.binary_columns == 0) throw usage_error("--float needs --binary D");
-  const char* known[] = {"automatic", "naive", "vectorised", "kd_tree", "hamerly", "elkan"};
-  if (std::find(std::begin(known), std::end(known), args.strategy) == std::end(known)) {
-    throw usage_error("unknown strategy '" + args.strategy +
-                      "': use automatic, naive, vectorised, kd_tree, hamerly or elkan");
+  if (!km::with_strategy<km::exact_strategies>(args.strategy, [](auto) {})) {
+    throw usage_error("unknown strategy '" + args.strategy + "': use one of " +
+                      km::strategy_names<km::exact_strategies>());
   }
   return args;
 }
@@ -308,12 +311,11 @@ std::string number_text(Scalar value) {
 template <typename Scalar>
 km::result<Scalar> fit_with(const std::string& strategy, const km::options& opts, MPI_Comm comm,
                             const km::row_matrix<Scalar>& points) {
-  if (strategy == "naive") return km::mpi::kmeans<km::naive>(opts, comm).fit(points);
-  if (strategy == "vectorised") return km::mpi::kmeans<km::vectorised>(opts, comm).fit(points);
-  if (strategy == "kd_tree") return km::mpi::kmeans<km::kd_tree>(opts, comm).fit(points);
-  if (strategy == "hamerly") return km::mpi::kmeans<km::hamerly>(opts, comm).fit(points);
-  if (strategy == "elkan") return km::mpi::kmeans<km::elkan>(opts, comm).fit(points);
-  return km::mpi::kmeans<>(opts, comm).fit(points);
+  km::result<Scalar> fit;
+  km::with_strategy<km::exact_strategies>(strategy, [&](auto chosen) {
+    fit = km::mpi::kmeans<decltype(chosen)>(opts, comm).fit(points);
+  });
+  return fit;
 }
 
 // Fits this rank's points (read in `read_seconds`), prints the result on rank 0 and writes the
@@ -405,7 +407,7 @@ int run(int argc, char** argv, MPI_Comm comm) {
   MPI_Comm_size(comm, &ranks);
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
-      if (rank == 0) std::fputs(usage, stdout);
+      if (rank == 0) std::fputs(usage().c_str(), stdout);
       return 0;
     }
   }

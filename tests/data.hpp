@@ -4,6 +4,10 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -179,15 +183,25 @@ void require_invalid_input(Call&& call, const std::string& message) {
   REQUIRE_THROWS_WITH(call(), Catch::Matchers::Contains(message));
 }
 
-/// Calls check(name, strategy) with a (stateless) object of every exact strategy after naive;
-/// adding a strategy here puts it through every exactness and thread test.
+/// Every exact strategy but naive, the reference, as a type list for TEMPLATE_LIST_TEST_CASE.
+template <typename List>
+struct without_naive;
+template <typename... Strategies>
+struct without_naive<km::strategy_list<Strategies...>> {
+  using type = decltype(std::tuple_cat(
+      std::declval<std::conditional_t<std::is_same_v<Strategies, km::naive>, std::tuple<>,
+                                      std::tuple<Strategies>>>()...));
+};
+using fast_strategies = without_naive<km::exact_strategies>::type;
+
+/// Calls check(name, strategy) for every exact strategy but naive, the reference: adding a
+/// strategy to km::exact_strategies puts it through every exactness and thread test.
 template <typename Check>
 void for_each_fast_strategy(Check&& check) {
-  check("vectorised", km::vectorised{});
-  check("kd_tree", km::kd_tree{});
-  check("hamerly", km::hamerly{});
-  check("elkan", km::elkan{});
-  check("automatic", km::automatic{});
+  km::for_each_strategy<km::exact_strategies>([&](auto strategy) {
+    using strategy_type = decltype(strategy);
+    if constexpr (!std::is_same_v<strategy_type, km::naive>) check(strategy_type::name, strategy);
+  });
 }
 
 /// Two fits agree bit for bit: labels, centres, inertia, iterations and every per-pass report.

@@ -8,6 +8,8 @@
 #include <km/naive.hpp>
 #include <km/options.hpp>
 #include <km/result.hpp>
+#include <km/strategies.hpp>
+#include <km/strategy.hpp>
 #include <km/vectorised.hpp>
 #include <km/version.hpp>
 

@@ -73,7 +73,7 @@ km::result<Scalar> fit_every_strategy(const matrix<Scalar>& points, const km::op
   std::vector<trace_entry> expected_trace;
   const auto expected = traced_fit<km::naive>(points, opts, initial, expected_trace);
   require_sane(expected, points.rows(), points.cols(), opts.k);
-  for_each_fast_strategy([&](const char* name, auto strategy) {
+  for_each_fast_strategy([&](std::string_view name, auto strategy) {
     INFO("strategy " << name);
     std::vector<trace_entry> trace;
     const auto actual = traced_fit<decltype(strategy)>(points, opts, initial, trace);
@@ -86,7 +86,7 @@ km::result<Scalar> fit_every_strategy(const matrix<Scalar>& points, const km::op
 template <typename Scalar>
 void require_every_strategy_refuses(const matrix<Scalar>& points, const km::options& opts,
                                     const std::string& message) {
-  const auto check = [&](const char* name, auto strategy) {
+  const auto check = [&](std::string_view name, auto strategy) {
     INFO("strategy " << name);
     const km::kmeans<decltype(strategy)> model(opts);
     REQUIRE_THROWS_AS(model.fit(points), km::invalid_input);
@@ -375,7 +375,7 @@ TEMPLATE_TEST_CASE("strided views fit like a plain copy of their points", "[host
 
   for (const auto init : {km::init_method::first_k, km::init_method::kmeans_plus_plus}) {
     const km::options opts = settings(6, init);
-    const auto check = [&](const char* name, auto strategy) {
+    const auto check = [&](std::string_view name, auto strategy) {
       INFO("init " << static_cast<int>(init) << ", strategy " << name);
       const km::kmeans<decltype(strategy)> model(opts);
       const auto expected = model.fit(points);

@@ -16,7 +16,7 @@ TEMPLATE_TEST_CASE("predict on the training points returns the fit's labels", "[
     REQUIRE(
         (km::kmeans<km::naive>(opts).predict(c.points, fit.centers).array() == fit.labels.array())
             .all());
-    for_each_fast_strategy([&](const char* name, auto strategy) {
+    for_each_fast_strategy([&](std::string_view name, auto strategy) {
       INFO(name);
       for (const int threads : {1, 3}) {
         km::options threaded = opts;
@@ -51,7 +51,7 @@ TEMPLATE_TEST_CASE("predict on new points: every strategy equals naive", "[predi
     }
     REQUIRE(expected[i] == label);
   }
-  for_each_fast_strategy([&](const char* name, auto strategy) {
+  for_each_fast_strategy([&](std::string_view name, auto strategy) {
     INFO(name);
     REQUIRE((km::kmeans<decltype(strategy)>(opts).predict(fresh, fit.centers).array() ==
              expected.array())

@@ -61,7 +61,7 @@ void require_thread_independent(const matrix<Scalar>& points, km::options opts,
 template <typename Scalar>
 void check_every_strategy(const matrix<Scalar>& points, const km::options& opts,
                           const matrix<Scalar>* initial = nullptr) {
-  const auto check = [&](const char* name, auto strategy) {
+  const auto check = [&](std::string_view name, auto strategy) {
     INFO("strategy " << name);
     require_thread_independent<decltype(strategy)>(points, opts, initial);
   };

@@ -265,7 +265,7 @@ TEMPLATE_TEST_CASE("weighted fits: every strategy and thread count equals naive"
     opts.k = c.k;
     std::vector<trace_entry> expected_trace;
     const auto expected = weighted_fit<km::naive>(c.points, w, opts, expected_trace);
-    for_each_fast_strategy([&](const char* name, auto strategy) {
+    for_each_fast_strategy([&](std::string_view name, auto strategy) {
       INFO(name);
       for (const int threads : {1, 2, 3}) {
         INFO("threads " << threads);

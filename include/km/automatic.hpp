@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -17,6 +19,7 @@
 #include "hamerly.hpp"
 #include "kd_tree.hpp"
 #include "naive.hpp"
+#include "strategy.hpp"
 #include "vectorised.hpp"
 
 namespace km {
@@ -25,6 +28,10 @@ namespace km {
 enum class strategy_choice { naive, vectorised, kd_tree, hamerly, elkan };
 
 struct automatic {
+  static constexpr std::string_view name = "automatic";
+  static constexpr std::string_view summary =
+      "picks one of the others from the shape of the data (the default)";
+
   /// Elkan's n x k bounds beyond this go to hamerly instead (km::elkan itself accepts 4 GiB).
   static constexpr std::uint64_t elkan_bound_bytes = std::uint64_t(1) << 30;
 
@@ -105,8 +112,6 @@ struct automatic {
     /// k is known only now, with the first centres: the choice and the chosen strategy's
     /// per-fit set-up (a kd-tree, bounds) happen on the first pass. Every strategy gives the
     /// same labels, so changing strategy between passes changes nothing but the speed.
-    ///
-    /// Moves are reported (lloyd.hpp) when the strategy is kd_tree, settled from the start.
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
                             detail::point_moves<Scalar>* moves = nullptr) {
       if (std::holds_alternative<std::monostate>(chosen_)) {
@@ -120,7 +125,7 @@ struct automatic {
             using type = std::decay_t<decltype(chosen)>;
             if constexpr (std::is_same_v<type, std::monostate>) {
               return 0;  // unreachable: a strategy was emplaced above
-            } else if constexpr (std::is_same_v<type, kd_tree_type>) {
+            } else if constexpr (detail::may_report_moves<type>::value) {
               return chosen(centres, labels, moves);
             } else {
               return chosen(centres, labels);
@@ -135,12 +140,38 @@ struct automatic {
       return changed;
     }
 
-    bool reports_moves() const noexcept { return std::holds_alternative<kd_tree_type>(chosen_); }
+    /// Moves are reported (strategy.hpp) when the strategy settled on from the start, which
+    /// then runs the whole fit, reports them.
+    bool reports_moves() const noexcept {
+      return std::visit(
+          [](const auto& chosen) {
+            if constexpr (detail::may_report_moves<std::decay_t<decltype(chosen)>>::value) {
+              return chosen.reports_moves();
+            } else {
+              return false;
+            }
+          },
+          chosen_);
+    }
     detail::labelled_points<Scalar> own_points() const {
-      return std::get<kd_tree_type>(chosen_).own_points();
+      return std::visit(
+          [](const auto& chosen) -> detail::labelled_points<Scalar> {
+            if constexpr (detail::may_report_moves<std::decay_t<decltype(chosen)>>::value) {
+              return chosen.own_points();
+            } else {
+              throw std::logic_error("km::automatic: own_points() without reports_moves()");
+            }
+          },
+          chosen_);
     }
     void write_labels(Eigen::VectorXi& labels) const {
-      std::get<kd_tree_type>(chosen_).write_labels(labels);
+      std::visit(
+          [&](const auto& chosen) {
+            if constexpr (detail::may_report_moves<std::decay_t<decltype(chosen)>>::value) {
+              chosen.write_labels(labels);
+            }
+          },
+          chosen_);
     }
 
     std::uint64_t distance_computations() const noexcept {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -32,6 +33,10 @@ namespace km {
 /// centre, and the centres that are compared are compared canonically with ties to the lower
 /// index, so the labels equal km::naive's.
 struct elkan {
+  static constexpr std::string_view name = "elkan";
+  static constexpr std::string_view summary =
+      "a bound per point and centre: many columns, many iterations";
+
   static constexpr std::uint64_t max_bound_bytes = std::uint64_t(1) << 32;
 
   template <typename Scalar>

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -30,6 +31,10 @@ namespace km {
 /// the canonical form's rounding error on both sides; any doubt, including every tie, sends it
 /// through the same full canonical comparison as km::naive. So the labels equal naive's.
 struct hamerly {
+  static constexpr std::string_view name = "hamerly";
+  static constexpr std::string_view summary =
+      "a distance bound per point: low to moderate columns, many iterations";
+
   template <typename Scalar>
   class assigner {
     using screen_type = detail::expanded_screen<Scalar>;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,10 @@ namespace km {
 /// canonically closer than z to every point of the box, proven with a rounding-error margin, so
 /// the labels equal km::naive's; ties and near-ties keep both candidates down to the leaves.
 struct kd_tree {
+  static constexpr std::string_view name = "kd_tree";
+  static constexpr std::string_view summary =
+      "kd-tree filtering: few columns (up to about 10), many points";
+
   template <typename Scalar>
   class assigner {
    public:

@@ -16,27 +16,29 @@
 
 #include <Eigen/Core>
 
-#include "automatic.hpp"
 #include "detail/lloyd.hpp"
 #include "detail/point_weights.hpp"
 #include "detail/points.hpp"
 #include "detail/validate.hpp"
-#include "elkan.hpp"
-#include "hamerly.hpp"
 #include "invalid_input.hpp"
-#include "kd_tree.hpp"
 #include "mini_batch.hpp"
-#include "naive.hpp"
 #include "options.hpp"
 #include "result.hpp"
-#include "vectorised.hpp"
+#include "strategies.hpp"
+#include "strategy.hpp"
 #include "version.hpp"
 #include "weights.hpp"
 
 namespace km {
 
-/// Strategy: km::automatic (the default) or one of km::naive, km::vectorised, km::kd_tree,
-/// km::hamerly, km::elkan. The choice changes the speed, never the result.
+/// k-means clustering, exact: Lloyd's iteration, each assignment pass that of Strategy.
+///
+/// @tparam Strategy  km::automatic (the default) or any of km::exact_strategies (strategies.hpp):
+///   km::naive, km::vectorised, km::kd_tree, km::hamerly, km::elkan. The choice changes the
+///   speed, never the result. A strategy of your own must provide a `name`, a `summary` and a
+///   member template `assigner<Scalar>` with a constructor from the points and the thread team,
+///   `operator()(centres, labels)` (one assignment pass, exact) and `distance_computations()`;
+///   strategy.hpp gives the contract in full, and naive.hpp is the smallest complete example.
 template <typename Strategy = automatic>
 class kmeans {
  public:

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include <Eigen/Core>
 
@@ -14,6 +15,10 @@ namespace km {
 
 /// Reference strategy: O(n k d) per pass, no extra memory. Best only for tiny data.
 struct naive {
+  static constexpr std::string_view name = "naive";
+  static constexpr std::string_view summary =
+      "every point against every centre: the reference, tiny data";
+
   template <typename Scalar>
   class assigner {
    public:

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -30,6 +31,10 @@ namespace km {
 /// most 32 MiB; for longer rows, n point norms and one block x k product buffer per thread.
 /// Never n x k.
 struct vectorised {
+  static constexpr std::string_view name = "vectorised";
+  static constexpr std::string_view summary =
+      "blocks of points against all centres by matrix product: many columns and centres";
+
   /// The most memory the points' tiles are kept in for a fit (1e6 x 8 or 1.3e5 x 64 points in
   /// float lanes); larger data sets fill each tile on every pass.
   static constexpr std::size_t kept_tiles_bytes = std::size_t{32} << 20;

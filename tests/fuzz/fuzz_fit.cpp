@@ -422,12 +422,8 @@ void check(std::uint8_t flags, byte_reader& in) {
   const outcome<Scalar> reference = run<km::naive>(p, 1);
   check_promises(p, reference);
   const int threads = p.opts.threads;
-  require_same(reference, run<km::naive>(p, threads));
-  require_same(reference, run<km::vectorised>(p, threads));
-  require_same(reference, run<km::kd_tree>(p, threads));
-  require_same(reference, run<km::hamerly>(p, threads));
-  require_same(reference, run<km::elkan>(p, threads));
-  require_same(reference, run<km::automatic>(p, threads));
+  km::for_each_strategy<km::exact_strategies>(
+      [&](auto strategy) { require_same(reference, run<decltype(strategy)>(p, threads)); });
   if (p.mini_batch) check_mini_batch(p);
 }
 

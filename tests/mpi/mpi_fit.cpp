@@ -81,14 +81,14 @@ TEMPLATE_TEST_CASE("every exact strategy, distributed, equals the one-process fi
   km::options opts;
   opts.k = 9;
   opts.seed = 3;
-  const auto check = [&](const char* name, auto strategy) {
+  const auto check = [&](std::string_view name, auto strategy) {
     for (const split s : {split::uneven, split::first_empty}) {
       INFO(name);
       require_same_as_one_process<decltype(strategy)>(points, opts, s);
     }
   };
-  check("naive", km::naive{});
-  km_tests::for_each_fast_strategy(check);
+  km::for_each_strategy<km::exact_strategies>(
+      [&](auto strategy) { check(decltype(strategy)::name, strategy); });
 }
 
 TEMPLATE_TEST_CASE("sample weights, distributed", "[mpi]", float, double) {

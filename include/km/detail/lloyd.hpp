@@ -10,6 +10,7 @@
 
 #include "../options.hpp"
 #include "../result.hpp"
+#include "../strategy.hpp"
 #include "collective.hpp"
 #include "init.hpp"
 #include "moves.hpp"
@@ -21,28 +22,8 @@
 
 namespace km::detail {
 
-/// Whether Assigner may report its moves (see lloyd).
-template <typename Assigner, typename = void>
-struct may_report_moves : std::false_type {};
-template <typename Assigner>
-struct may_report_moves<Assigner,
-                        std::void_t<decltype(std::declval<const Assigner&>().reports_moves())>>
-    : std::true_type {};
-
-/// Strategy requirements (the policy of km::kmeans<Strategy>): a member template
-/// `Strategy::assigner<Scalar>`, constructible from `(const points_view<Scalar>&, thread_team&)`
-/// (built once per fit; it may index the points, e.g. into a tree, and keeps both), with
-/// `Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels)` that
-/// writes into labels[i] the canonically nearest centre of point i (ties to the lowest index) and
-/// returns how many labels it changed. Labels start at -1, so the first pass changes all of them.
-/// `std::uint64_t distance_computations() const` reports the distances evaluated so far.
-/// An assigner may also offer `bool reports_moves() const`, the same for the whole fit: when
-/// true, its passes take a third argument, `point_moves<Scalar>*` (moves.hpp), and report there
-/// each label they change as they change it, so that the update need not compare every label
-/// after the pass (centre_update::start_moves); they need not write `labels` then, which
-/// `void write_labels(Eigen::VectorXi& labels) const` does when they are read. Such an assigner
-/// keeps its own copy of the points, `labelled_points<Scalar> own_points() const` (points.hpp),
-/// with the labels of its last pass: the inertia is summed there.
+/// One fit from the given centres. Strategy is the policy of km::kmeans (strategy.hpp says what
+/// it must provide): it assigns, and this loop does everything else.
 ///
 /// `run` numbers the fit's runs (options::n_init) for the reports. Across processes
 /// (collective.hpp) each assigns its own points; the labels returned are those of this process's
@@ -72,9 +53,8 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     }
     return out.labels;
   };
-  // At the end the labels are written out beside the sum (`write_out`). An assigner's own copy
-  // of the points is hot in cache, and leaves the caller's scattered labels to one task (1e5 x
-  // 2, k = 16, inertia and labels: 0.80 -> 0.72 ms on one thread, 0.51 -> 0.29 ms on two).
+  // At the end the labels are written out beside the sum (`write_out`): an assigner's own copy
+  // of the points is hot in cache, and the caller's scattered labels are left to one task.
   const auto current_inertia = [&](bool write_out) {
     if constexpr (may_report_moves<assigner>::value) {
       if (reported) {
