@@ -1,5 +1,5 @@
 // Random draws in proportion to non-negative terms (k-means++'s D^2 draws, draws by weight) whose
-// outcome depends on the terms alone, not on how threads, or later MPI ranks, split the work.
+// outcome depends on the terms alone, not on how threads or MPI processes split the work.
 #pragma once
 
 #include <algorithm>
