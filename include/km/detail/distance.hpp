@@ -7,6 +7,11 @@
 // may vectorise it and still produce these exact bits.
 #pragma once
 
+// -ffast-math lets the compiler reassociate the sum below, and every exact strategy with it.
+#ifdef __FAST_MATH__
+#error "km: -ffast-math breaks km's exactness contract; build code that includes km without it"
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
