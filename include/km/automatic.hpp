@@ -52,11 +52,9 @@ struct automatic {
   /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
   /// km::automatic chooses", has the figures behind each branch):
   /// - d <= 3 and n >= 20000: kd_tree. Boxes separate the centres well in low dimension, and
-  ///   the tree's build pays off from some 20000 points (2e4 x 2, k = 32: kd_tree and
-  ///   vectorised even; 1e5 x 2, k = 16: kd_tree 1.3x faster; 5000 x 2 (uef_s1): vectorised
-  ///   1.4x faster; 1e5 x 4, k = 64: vectorised 1.7x faster).
+  ///   the tree's build pays off from some 20000 points.
   /// - k <= 4: naive. A few centres fill a fraction of a register for the vectorised screen, and
-  ///   bounds have little to skip (1e5 x 16, k = 3: naive 14.8 ms, vectorised 16.2, hamerly 21.2).
+  ///   bounds have little to skip.
   /// - d >= 128 and k >= 32: elkan, after an opening of vectorised passes (see opening_share).
   ///   Its k bounds per point skip most of the long distances, which cost the most there,
   ///   where hamerly's single lower bound stops pruning.
@@ -67,8 +65,7 @@ struct automatic {
   ///   centres settle, and then cost O(1) each; the others go through the same screen as
   ///   vectorised. Below 128 centres it opens with vectorised passes (see opening_share): while
   ///   the centres move a lot, bounds fail and only cost their upkeep. From 128 centres the
-  ///   upkeep is small next to a point's k scores, and hamerly starts at once (1e4 x 64,
-  ///   k = 256, 6 passes: hamerly 1.34x faster than vectorised).
+  ///   upkeep is small next to a point's k scores, and hamerly starts at once.
   static constexpr strategy_choice choose(Eigen::Index n, Eigen::Index d, int k) {
     if (d <= kd_tree_dimensions && n >= kd_tree_points) return strategy_choice::kd_tree;
     if (k <= naive_centres) return strategy_choice::naive;
@@ -88,9 +85,8 @@ struct automatic {
   /// When opens_vectorised(), passes run vectorised until at most n / share labels
   /// change in one, and the bounds take over from the next pass: set up while centres still
   /// move a lot, they would fail for most points and cost more than the vectorised screen.
-  /// Hamerly: 0.33% (1e6 x 8, k = 32, 45 passes: 736 ms with 1%, 593 ms with 0.33%, 702 ms
-  /// with none; 2e4 x 32, k = 32: 12.2 against 13.4 ms, the one measured loss). Elkan takes over
-  /// sooner (10%): its first pass sets all k bounds from one matrix product anyway.
+  /// Hamerly takes over at 0.33%; Elkan sooner, at 10%: its first pass sets all k bounds from
+  /// one matrix product anyway.
   static constexpr Eigen::Index opening_share(strategy_choice settled) {
     return settled == strategy_choice::elkan ? 10 : 300;
   }
@@ -101,8 +97,7 @@ struct automatic {
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
         : points_(points), team_(team) {
       // Where the rule does not depend on k, the strategy starts now, in the order its own fit
-      // would allocate in: built after the driver's buffers, a kd-tree made repeated fits of
-      // 1e5 x 2 points 1.5x slower here through fresh pages (30 against 20.5 ms, k = 16).
+      // would allocate in: a kd-tree built after the driver's buffers lands on fresh pages.
       if (points.cols() <= kd_tree_dimensions && points.rows() >= kd_tree_points) {
         settled_ = strategy_choice::kd_tree;
         start(settled_);
@@ -202,7 +197,7 @@ struct automatic {
           break;
         case strategy_choice::hamerly:
           // After a vectorised opening, hamerly takes the largest norm it measured: one pass
-          // over the points fewer (1e5 x 64 doubles: 51 MB).
+          // over the points fewer.
           if (const auto* opening = std::get_if<vectorised_type>(&chosen_)) {
             const Scalar largest_norm = opening->largest_norm();
             chosen_.template emplace<hamerly_type>(points_, team_, largest_norm);

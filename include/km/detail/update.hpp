@@ -78,8 +78,7 @@ class centre_update final : public point_moves<Scalar> {
   /// changes no centre, so it must not keep a fit going (weight 0 is the point left out).
   Eigen::Index follow(const Eigen::VectorXi& labels, thread_team& team) {
     if (summed_labels_.size() != labels.size()) summed_labels_.setConstant(labels.size(), -1);
-    // 2048 labels a task: with 16384, a pass that moved all of 1e4 points did so on one thread
-    // (1e4 x 256, k = 64: 3 ms of the first pass).
+    // Small tasks, so that a first pass over a few thousand points still spreads over threads.
     const chunks work{labels.size(), 2048};
     start_moves(team.slots(work.count()));
     team.run(work.count(),
@@ -175,9 +174,7 @@ class centre_update final : public point_moves<Scalar> {
         next(c, j) = static_cast<Scalar>(centre + deviation / total);
       }
     };
-    // An exact rounding per coordinate, some 12 ns each: on the team once there are thousands
-    // (k x d = 256 x 64: 195 us a pass on one thread, 140 on two; the sums sit in the cache of
-    // the core that gathered them).
+    // An exact rounding per coordinate, some 12 ns each: on the team once there are thousands.
     const int k = static_cast<int>(counts.size());
     const chunks work{k, std::max<Eigen::Index>(1, 2048 / d)};
     team.run(work.count(), [&](Eigen::Index t, int) {
