@@ -5,7 +5,6 @@
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -17,8 +16,6 @@
 #include <vector>
 
 #include <Eigen/Core>
-
-#include "exact_sum.hpp"
 
 namespace km::detail {
 
@@ -292,41 +289,6 @@ Eigen::Index sum_over_chunks(thread_team& team, const chunks& work, Body&& body)
     sums[slot] += static_cast<std::uint64_t>(body(work.begin(t), work.end(t), slot));
   });
   return static_cast<Eigen::Index>(sums.total());
-}
-
-/// The sum of value(i) over i in [0, n), exact on `grid` (exact_sum.hpp), as the sums of its
-/// levels (round with rounded_sum): computed in chunks on the team, with the same bits for every
-/// thread count. value(i) is called once per i, from any thread. `beside`, when given, is work
-/// of another kind that the team does in the same run: one task, first.
-template <typename Value>
-std::array<double, exact_grid::levels> grid_level_sums(const exact_grid& grid, Eigen::Index n,
-                                                       thread_team& team, Value&& value,
-                                                       const std::function<void()>& beside = {}) {
-  using level_sums = std::array<double, exact_grid::levels>;
-  const chunks work{n, 8192};
-  const Eigen::Index first = beside ? 1 : 0;  // the chunks' first task
-  std::vector<level_sums> partials(static_cast<std::size_t>(team.slots(first + work.count())));
-  team.run(first + work.count(), [&](Eigen::Index task, int slot) {
-    if (task < first) return beside();
-    const Eigen::Index t = task - first;
-    // Summed locally: the slots' partials share cache lines, and a store to them per point made
-    // two threads slower than one.
-    level_sums sums{};
-    for (Eigen::Index i = work.begin(t); i < work.end(t); ++i) {
-      const level_sums parts = grid.split(value(i));
-      for (std::size_t l = 0; l < sums.size(); ++l)
-        sums[l] += parts[l];
-    }
-    level_sums& into = partials[static_cast<std::size_t>(slot)];
-    for (std::size_t l = 0; l < sums.size(); ++l)
-      into[l] += sums[l];
-  });
-  level_sums total{};
-  for (const level_sums& sums : partials) {
-    for (std::size_t l = 0; l < total.size(); ++l)
-      total[l] += sums[l];
-  }
-  return total;
 }
 
 }  // namespace km::detail
