@@ -14,7 +14,7 @@
 #include "detail/moves.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
-#include "detail/screen.hpp"
+#include "detail/tile_screen.hpp"
 #include "elkan.hpp"
 #include "hamerly.hpp"
 #include "kd_tree.hpp"
@@ -46,8 +46,7 @@ struct automatic {
   /// From this many centres, no opening of vectorised passes before hamerly, and long rows
   /// (over expanded_dimensions) go to vectorised.
   static constexpr int many_centres = 128;
-  static constexpr Eigen::Index expanded_dimensions =
-      detail::expanded_screen<double>::max_dimensions;
+  static constexpr Eigen::Index expanded_dimensions = detail::tile_screen<double>::max_dimensions;
 
   /// The rule, from the crossovers the benchmark suite measures (bench/README.md, "How
   /// km::automatic chooses", has the figures behind each branch):

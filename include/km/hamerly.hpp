@@ -18,7 +18,7 @@
 #include "detail/distance.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
-#include "detail/screen.hpp"
+#include "detail/tile_screen.hpp"
 
 namespace km {
 
@@ -37,10 +37,10 @@ struct hamerly {
 
   template <typename Scalar>
   class assigner {
-    using screen_type = detail::expanded_screen<Scalar>;
+    using screen_type = detail::tile_screen<Scalar>;
     /// As in km::vectorised: double points are screened in float lanes while few near-ties
     /// come of it.
-    using coarse_type = detail::expanded_screen<Scalar, float>;
+    using coarse_type = detail::tile_screen<Scalar, float>;
     static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
 
     /// Points waiting to be scored together, with the scratch to score them.

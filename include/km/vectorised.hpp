@@ -1,5 +1,5 @@
 // km::vectorised: every centre's |x - c|^2 = |x|^2 - 2 x.c + |c|^2 at once, then the exactness
-// check of DESIGN.md rule 3. Rows up to 64 long go through detail::expanded_screen (a tile of
+// check of DESIGN.md rule 3. Rows up to 64 long go through detail::tile_screen (a tile of
 // points against centres broadcast one by one; double points in float lanes while that decides
 // nearly every point); longer rows through blocks of Eigen's matrix product.
 #pragma once
@@ -18,7 +18,7 @@
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
 #include "detail/product_screen.hpp"
-#include "detail/screen.hpp"
+#include "detail/tile_screen.hpp"
 
 namespace km {
 
@@ -41,10 +41,10 @@ struct vectorised {
 
   template <typename Scalar>
   class assigner {
-    using screen_type = detail::expanded_screen<Scalar>;
+    using screen_type = detail::tile_screen<Scalar>;
     /// Double points are screened in float lanes first (twice the points per register), for as
     /// long as that leaves few of them to the canonical comparison.
-    using coarse_type = detail::expanded_screen<Scalar, float>;
+    using coarse_type = detail::tile_screen<Scalar, float>;
     using product_screen_type = detail::product_screen<Scalar>;
     using coarse_product_type = detail::product_screen<Scalar, float>;
     static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
@@ -93,7 +93,7 @@ struct vectorised {
     /// longer ones).
     Scalar largest_norm() const noexcept { return largest_norm_; }
 
-    /// Up to this many columns the points go through detail::expanded_screen one by one; from
+    /// Up to this many columns the points go through detail::tile_screen one by one; from
     /// there on the matrix product's cache blocking wins (bench/README.md, "vectorised").
     static constexpr Eigen::Index screen_dimensions = screen_type::max_dimensions;
 
@@ -241,7 +241,7 @@ struct vectorised {
     /// A fit's tiles in one lane type: fill()'s registers, tile after tile.
     template <typename Lane>
     struct kept_tiles {
-      using pack = typename detail::expanded_screen<Scalar, Lane>::pack;
+      using pack = typename detail::tile_screen<Scalar, Lane>::pack;
       std::vector<pack, Eigen::aligned_allocator<pack>> registers;
       bool filled = false;
     };

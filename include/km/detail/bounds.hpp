@@ -43,9 +43,9 @@ class distance_bounds {
     return square > 0 ? std::sqrt(square) * (1 - 4 * eps) : 0.0;
   }
 
-  /// Bounds on the exact distance from an expanded_screen score: |x|^2 + score is within
-  /// `margin` of the exact square (expanded_screen::margin). Each rounding here is relative to
-  /// its own result, so each sum is pushed outwards before the next operation uses it.
+  /// Bounds on the exact distance from a screen's score: |x|^2 + score is within `margin` of
+  /// the exact square (tile_screen::margin, product_screen::margin). Each rounding here is relative
+  /// to its own result, so each sum is pushed outwards before the next operation uses it.
   static double upper_from_score(double norm, double score, double margin) {
     const double sum = std::max(norm + score, 0.0) * (1 + 2 * eps);
     return std::sqrt((sum + margin) * (1 + 2 * eps)) * (1 + 4 * eps);

@@ -2,7 +2,7 @@
 // matrix product, |c|^2 - 2 x.c per centre, then the exactness check of DESIGN.md rule 3.
 //
 // From about 64 coordinates on, the product's cache blocking beats scoring a tile of points at a
-// time (expanded_screen): a centre's row no longer fits beside the tile in registers. As there,
+// time (tile_screen): a centre's row no longer fits beside the tile in registers. As there,
 // double points may be scored in float (Lane = float, a single-precision product at twice the
 // rate) with the margin widened by float's roundings.
 #pragma once

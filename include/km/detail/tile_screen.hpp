@@ -1,5 +1,5 @@
-// The expanded-form screen for short rows: every centre's score |c|^2 - 2 x.c for a tile of
-// points, then the exactness check of DESIGN.md rule 3.
+// The tile screen, the expanded form for short rows: every centre's score |c|^2 - 2 x.c for a
+// tile of points, then the exactness check of DESIGN.md rule 3.
 //
 // In low and middle dimension a matrix product spends more time packing its operands and the
 // caller more time re-reading the product block than the arithmetic takes. Here one SIMD
@@ -30,7 +30,7 @@
 namespace km::detail {
 
 template <typename Scalar, typename Lane = Scalar>
-class expanded_screen {
+class tile_screen {
   static_assert(sizeof(Lane) <= sizeof(Scalar), "lanes at most as wide as the points' scalars");
 
  public:
@@ -301,7 +301,7 @@ template <typename Scalar>
 class tile_scores {
  public:
   template <typename Lane>
-  Lane* sized_for(const expanded_screen<Scalar, Lane>& screen) {
+  Lane* sized_for(const tile_screen<Scalar, Lane>& screen) {
     std::vector<Lane>& buffer = buffers_.template of<Lane>();
     buffer.resize(static_cast<std::size_t>(screen.tile_size()));
     return buffer.data();
