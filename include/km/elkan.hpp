@@ -19,6 +19,7 @@
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
 #include "detail/product_screen.hpp"
+#include "detail/screen_lanes.hpp"
 #include "invalid_input.hpp"
 
 namespace km {

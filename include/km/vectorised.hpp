@@ -18,6 +18,7 @@
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
 #include "detail/product_screen.hpp"
+#include "detail/screen_lanes.hpp"
 #include "detail/tile_screen.hpp"
 
 namespace km {

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <type_traits>
 
 #include <Eigen/Core>
@@ -16,6 +15,7 @@
 #include "../result.hpp"
 #include "distance.hpp"
 #include "points.hpp"
+#include "screen_lanes.hpp"
 
 namespace km::detail {
 
@@ -33,9 +33,7 @@ class product_screen {
 
  public:
   /// Whether a point (or centre) of squared norm `norm` fits the expanded form in Lane.
-  static bool accepts(Scalar norm) {
-    return norm <= static_cast<Scalar>(std::numeric_limits<Lane>::max() / 16);
-  }
+  static bool accepts(Scalar norm) { return fits_expanded<Lane>(norm); }
 
   using lane_type = Lane;
 

@@ -26,6 +26,7 @@
 #include "distance.hpp"
 #include "parallel.hpp"
 #include "points.hpp"
+#include "screen_lanes.hpp"
 
 namespace km::detail {
 
@@ -58,9 +59,7 @@ class tile_screen {
   }
 
   /// Whether points (or centres) of squared norm up to `norm` fit the expanded form in Lane.
-  static bool accepts(Scalar norm) {
-    return norm <= static_cast<Scalar>(std::numeric_limits<Lane>::max() / 16);
-  }
+  static bool accepts(Scalar norm) { return fits_expanded<Lane>(norm); }
 
   /// Takes `centres` for the passes to come; false when their norms are too large for the
   /// expanded form (the caller then compares canonically).
