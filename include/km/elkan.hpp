@@ -9,7 +9,6 @@
 #include <limits>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -19,6 +18,7 @@
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
 #include "detail/product_screen.hpp"
+#include "detail/screen_ladder.hpp"
 #include "detail/screen_lanes.hpp"
 #include "invalid_input.hpp"
 
@@ -47,6 +47,8 @@ struct elkan {
         : points_(points),
           team_(team),
           bounds_(points.cols()),
+          // Each point's norm is checked as the first pass meets it.
+          ladder_(points.rows(), Scalar{0}),
           upper_(static_cast<std::size_t>(points.rows())) {}
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
@@ -55,15 +57,13 @@ struct elkan {
       const bool first = previous_.rows() == 0;
       if (first) {
         allocate_lower_bounds(n, k);
-        // Double points through a float product where their norms allow, as in km::vectorised:
-        // the margins widen to cover float's roundings, so the bounds and labels stay rigorous.
-        Eigen::Index changed = -1;
-        if constexpr (has_coarse) {
-          if (coarse_products_.set_centres(centres))
-            changed = first_pass_screened(coarse_products_, centres, labels);
-        }
-        if (changed < 0 && products_.set_centres(centres))
-          changed = first_pass_screened(products_, centres, labels);
+        // Through the matrix product where the norms allow: the margins cover its roundings,
+        // so the bounds and labels stay rigorous.
+        const Eigen::Index changed =
+            ladder_.pass(coarse_products_, products_, centres, [&](const auto* screen) {
+              return screen != nullptr ? first_pass_screened(*screen, centres, labels)
+                                       : Eigen::Index{-1};  // canonically, below
+            });
         if (changed >= 0) {
           previous_ = centres;
           return changed;
@@ -185,6 +185,7 @@ struct elkan {
       const detail::chunks work{points_.rows(), block};
       const int slots = team_.slots(work.count());
       distances_.resize(slots);
+      ladder_.canonical().resize(slots);
       scratch_.resize(std::max(scratch_.size(), static_cast<std::size_t>(slots)));
       return detail::sum_over_chunks(
           team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
@@ -193,6 +194,7 @@ struct elkan {
             detail::product_scratch<lane>& scratch = own.products.template of<lane>();
             products.score(points_, start, end - start, scratch);
             Eigen::Index changed = 0;
+            std::uint64_t near_ties = 0;
             for (Eigen::Index i = start; i < end; ++i) {
               const Scalar norm = points_.row(i).squaredNorm();
               if (!Screen::accepts(norm)) {
@@ -204,6 +206,7 @@ struct elkan {
               const int best = products.nearest(points_.row(i).data(), norm, scores, labels[i],
                                                 own.candidates.data(), canonical);
               distances_[slot] += static_cast<std::uint64_t>(k) + canonical;
+              near_ties += canonical;
               for (int c = 0; c < k; ++c) {
                 lower(i, c) = bounds_.lower_from_score(
                     static_cast<double>(norm), static_cast<double>(scores[c]),
@@ -217,6 +220,7 @@ struct elkan {
                 ++changed;
               }
             }
+            ladder_.canonical()[slot] += near_ties;
             return changed;
           });
     }
@@ -245,8 +249,9 @@ struct elkan {
     detail::points_view<Scalar> points_;
     detail::thread_team& team_;
     detail::distance_bounds<Scalar> bounds_;
-    std::vector<double> upper_;  // >= exact distance of each point to its centre
-    std::vector<double> lower_;  // n x k: <= exact distance of each point to each centre
+    detail::screen_ladder<Scalar> ladder_;  // for the first pass
+    std::vector<double> upper_;             // >= exact distance of each point to its centre
+    std::vector<double> lower_;             // n x k: <= exact distance of each point to each centre
     std::size_t k_ = 0;
     row_matrix<Scalar> previous_;      // the centres of the previous pass
     std::vector<double> moved_;        // >= how far each centre moved since
@@ -260,7 +265,6 @@ struct elkan {
       detail::per_lane<Scalar, detail::product_scratch> products;
       std::vector<int> candidates;
     };
-    static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
     detail::product_screen<Scalar> products_;
     detail::product_screen<Scalar, float> coarse_products_;  // for double points
     std::vector<first_pass_scratch> scratch_;

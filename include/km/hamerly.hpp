@@ -5,11 +5,9 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -18,6 +16,7 @@
 #include "detail/distance.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
+#include "detail/screen_ladder.hpp"
 #include "detail/tile_screen.hpp"
 
 namespace km {
@@ -38,10 +37,7 @@ struct hamerly {
   template <typename Scalar>
   class assigner {
     using screen_type = detail::tile_screen<Scalar>;
-    /// As in km::vectorised: double points are screened in float lanes while few near-ties
-    /// come of it.
     using coarse_type = detail::tile_screen<Scalar, float>;
-    static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
 
     /// Points waiting to be scored together, with the scratch to score them.
     struct queue {
@@ -65,29 +61,19 @@ struct hamerly {
         : points_(points),
           team_(team),
           bounds_(points.cols()),
+          // Longer rows than the screen takes: the canonical comparison alone.
+          ladder_(points.rows(), points.cols() <= screen_type::max_dimensions
+                                     ? largest_norm
+                                     : std::numeric_limits<Scalar>::infinity()),
           upper_(static_cast<std::size_t>(points.rows())),
-          lower_(static_cast<std::size_t>(points.rows())) {
-      if (points.cols() <= screen_type::max_dimensions) {
-        norms_usable_ = screen_type::accepts(largest_norm);
-        coarse_usable_ = has_coarse && coarse_type::accepts(largest_norm);
-      }
-    }
+          lower_(static_cast<std::size_t>(points.rows())) {}
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       const bool first = previous_.rows() == 0;
       if (!first) measure_centres(centres);
-      Eigen::Index changed;
-      if (norms_usable_ && coarse_usable_ && coarse_.set_centres(centres)) {
-        const std::uint64_t before = canonical_.total();
-        changed = pass(&coarse_, centres, labels, first);
-        // Near-ties beyond float's reach: the double screen for the rest of the fit.
-        if (8 * (canonical_.total() - before) > static_cast<std::uint64_t>(points_.rows()))
-          coarse_usable_ = false;
-      } else if (norms_usable_ && screen_.set_centres(centres)) {
-        changed = pass(&screen_, centres, labels, first);
-      } else {
-        changed = pass<screen_type>(nullptr, centres, labels, first);
-      }
+      const Eigen::Index changed = ladder_.pass(coarse_, screen_, centres, [&](const auto* screen) {
+        return pass(screen, centres, labels, first);
+      });
       previous_ = centres;
       return changed;
     }
@@ -106,7 +92,7 @@ struct hamerly {
       const detail::chunks work{points_.rows(), 1024};
       const int slots = team_.slots(work.count());
       distances_.resize(slots);
-      canonical_.resize(slots);
+      ladder_.canonical().resize(slots);
       if (queues_.size() < static_cast<std::size_t>(slots))
         queues_.resize(static_cast<std::size_t>(slots));
       return detail::sum_over_chunks(
@@ -242,7 +228,7 @@ struct hamerly {
       }
       distances_[slot] +=
           static_cast<std::uint64_t>(waiting.size) * static_cast<std::uint64_t>(k) + canonical;
-      canonical_[slot] += canonical;
+      ladder_.canonical()[slot] += canonical;
       waiting.size = 0;
       return changed;
     }
@@ -278,11 +264,11 @@ struct hamerly {
     detail::points_view<Scalar> points_;
     detail::thread_team& team_;
     detail::distance_bounds<Scalar> bounds_;
-    // Rows up to screen_type::max_dimensions long that fail their bounds are assigned through
-    // an expanded screen, a tile at a time; longer ones canonically (assign_fully).
+    // Points that fail their bounds are assigned through a screen, a tile at a time, or
+    // canonically (assign_fully), as the ladder says.
+    detail::screen_ladder<Scalar> ladder_;
     screen_type screen_;
     coarse_type coarse_;
-    bool norms_usable_ = false, coarse_usable_ = false;
     std::vector<queue> queues_;        // per thread
     std::vector<double> upper_;        // >= exact distance of each point to its centre
     std::vector<double> lower_;        // <= exact distance of each point to any other centre
@@ -293,7 +279,6 @@ struct hamerly {
     double largest_move_ = 0, second_move_ = 0;
     int largest_mover_ = -1;
     detail::slot_counters distances_;  // per thread
-    detail::slot_counters canonical_;  // canonical comparisons of screened points, per thread
   };
 };
 

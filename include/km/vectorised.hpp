@@ -5,11 +5,8 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <limits>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
@@ -18,6 +15,7 @@
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
 #include "detail/product_screen.hpp"
+#include "detail/screen_ladder.hpp"
 #include "detail/screen_lanes.hpp"
 #include "detail/tile_screen.hpp"
 
@@ -43,55 +41,39 @@ struct vectorised {
   template <typename Scalar>
   class assigner {
     using screen_type = detail::tile_screen<Scalar>;
-    /// Double points are screened in float lanes first (twice the points per register), for as
-    /// long as that leaves few of them to the canonical comparison.
-    using coarse_type = detail::tile_screen<Scalar, float>;
-    using product_screen_type = detail::product_screen<Scalar>;
-    using coarse_product_type = detail::product_screen<Scalar, float>;
-    static constexpr bool has_coarse = !std::is_same_v<Scalar, float>;
+    using norms_type = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
    public:
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
-        : points_(points), team_(team) {
-      if (points.cols() <= screen_dimensions) {
-        // Short rows: the screen's margins take the largest norm, and no n-vector is stored
-        // (a fresh one costs more in page faults than the norms cost to compute).
-        largest_norm_ = screen_type::largest_norm(points, team);
-        norms_usable_ = screen_type::accepts(largest_norm_);
-        coarse_usable_ = has_coarse && coarse_type::accepts(largest_norm_);
-      } else {
-        point_norms_.resize(points.rows());
-        const detail::chunks work{points.rows(), 8192};
-        team.run(work.count(), [&](Eigen::Index t, int) {
-          const Eigen::Index rows = work.end(t) - work.begin(t);
-          point_norms_.segment(work.begin(t), rows) =
-              points.middleRows(work.begin(t), rows).rowwise().squaredNorm();
-        });
-        norms_usable_ = (point_norms_.array() <= std::numeric_limits<Scalar>::max() / 16).all();
-        coarse_usable_ = has_coarse && norms_usable_ && point_norms_.size() > 0 &&
-                         coarse_product_type::accepts(point_norms_.maxCoeff());
-      }
-    }
+        : points_(points),
+          team_(team),
+          // Short rows: the screen's margins take the largest norm, and no n-vector is stored
+          // (a fresh one costs more in page faults than the norms cost to compute).
+          point_norms_(points.cols() > screen_dimensions ? row_norms(points, team) : norms_type()),
+          largest_norm_(points.cols() > screen_dimensions
+                            ? (point_norms_.size() > 0 ? point_norms_.maxCoeff() : Scalar{0})
+                            : screen_type::largest_norm(points, team)),
+          ladder_(points.rows(), largest_norm_) {}
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
-      if (!norms_usable_) return canonically(centres, labels);
-      if (points_.cols() <= screen_dimensions) {
-        if (coarse_usable_ && coarse_.set_centres(centres))
-          return in_float_while_decisive(screened(coarse_, centres, labels));
-        if (screen_.set_centres(centres)) return screened(screen_, centres, labels);
-        return canonically(centres, labels);
+      if (points_.cols() > screen_dimensions) {
+        return ladder_.pass(coarse_products_, products_, centres, [&](const auto* screen) {
+          return screen != nullptr ? multiplied(*screen, centres, labels)
+                                   : canonically(centres, labels);
+        });
       }
-      if (coarse_usable_ && coarse_products_.set_centres(centres))
-        return in_float_while_decisive(multiplied(coarse_products_, centres, labels));
-      if (products_.set_centres(centres)) return multiplied(products_, centres, labels);
-      return canonically(centres, labels);
+      const Eigen::Index changed = ladder_.pass(coarse_, screen_, centres, [&](const auto* screen) {
+        return screen != nullptr ? screened(*screen, centres, labels)
+                                 : canonically(centres, labels);
+      });
+      if (ladder_.left_float()) kept_.template of<float>() = {};
+      return changed;
     }
 
     /// Expanded-form distances plus the canonical ones of near-ties.
     std::uint64_t distance_computations() const noexcept { return distances_.total(); }
 
-    /// The points' largest squared norm, measured for rows of up to screen_dimensions (0 for
-    /// longer ones).
+    /// The points' largest squared norm.
     Scalar largest_norm() const noexcept { return largest_norm_; }
 
     /// Up to this many columns the points go through detail::tile_screen one by one; from
@@ -99,6 +81,19 @@ struct vectorised {
     static constexpr Eigen::Index screen_dimensions = screen_type::max_dimensions;
 
    private:
+    /// Long rows: each point's squared norm, for the matrix product's margins.
+    static norms_type row_norms(const detail::points_view<Scalar>& points,
+                                detail::thread_team& team) {
+      norms_type norms(points.rows());
+      const detail::chunks work{points.rows(), 8192};
+      team.run(work.count(), [&](Eigen::Index t, int) {
+        const Eigen::Index rows = work.end(t) - work.begin(t);
+        norms.segment(work.begin(t), rows) =
+            points.middleRows(work.begin(t), rows).rowwise().squaredNorm();
+      });
+      return norms;
+    }
+
     template <typename Screen>
     Eigen::Index screened(const Screen& screen, const row_matrix<Scalar>& centres,
                           Eigen::VectorXi& labels) {
@@ -212,7 +207,7 @@ struct vectorised {
       if (scratch_.size() < static_cast<std::size_t>(slots))
         scratch_.resize(static_cast<std::size_t>(slots));
       distances_.resize(slots);
-      canonical_.resize(slots);
+      ladder_.canonical().resize(slots);
       return detail::sum_over_chunks(
           team_, work, [&](Eigen::Index start, Eigen::Index end, int slot) {
             scratch& own = scratch_[static_cast<std::size_t>(slot)];
@@ -221,22 +216,9 @@ struct vectorised {
             const Eigen::Index changed = body(start, end, own, canonical);
             distances_[slot] +=
                 static_cast<std::uint64_t>(end - start) * static_cast<std::uint64_t>(k) + canonical;
-            canonical_[slot] += canonical;
+            ladder_.canonical()[slot] += canonical;
             return changed;
           });
-    }
-
-    /// After a pass in float lanes: when it left over n/8 canonical comparisons (data far from
-    /// the origin next to its spread, say), those cost more than float saves, and the rest of
-    /// the fit screens in Scalar.
-    Eigen::Index in_float_while_decisive(Eigen::Index changed) {
-      const std::uint64_t canonical = canonical_.total();
-      if (8 * (canonical - canonical_before_) > static_cast<std::uint64_t>(points_.rows())) {
-        coarse_usable_ = false;
-        kept_.template of<float>() = {};
-      }
-      canonical_before_ = canonical;
-      return changed;
     }
 
     /// A fit's tiles in one lane type: fill()'s registers, tile after tile.
@@ -250,18 +232,15 @@ struct vectorised {
     detail::points_view<Scalar> points_;
     detail::thread_team& team_;
     detail::per_lane<Scalar, kept_tiles> kept_;
-    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> point_norms_;  // for the matrix product only
-    Scalar largest_norm_ = 0;                               // for the screen only
-    bool norms_usable_ = false;
-    product_screen_type products_;         // the centres for long rows
-    coarse_product_type coarse_products_;  // the same in float, for double points
-    screen_type screen_;                   // the centres packed for short rows
-    coarse_type coarse_;                   // the same in float lanes, for double points
-    bool coarse_usable_ = false;
-    detail::slot_counters canonical_;     // canonical comparisons of screened points, per thread
-    std::uint64_t canonical_before_ = 0;  // canonical_.total() after the last pass in float
-    std::vector<scratch> scratch_;        // one per thread
-    detail::slot_counters distances_;     // per thread
+    norms_type point_norms_;  // for the matrix product only
+    Scalar largest_norm_;
+    detail::screen_ladder<Scalar> ladder_;
+    detail::product_screen<Scalar> products_;                // the centres for long rows
+    detail::product_screen<Scalar, float> coarse_products_;  // the same in float lanes
+    screen_type screen_;                                     // the centres packed for short rows
+    detail::tile_screen<Scalar, float> coarse_;              // the same in float lanes
+    std::vector<scratch> scratch_;                           // one per thread
+    detail::slot_counters distances_;                        // per thread
   };
 };
 
