@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -229,20 +228,13 @@ struct elkan {
     /// every centre, exactly as km::naive.
     int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
                      int slot) {
-      const int k = static_cast<int>(centres.rows());
-      int best = 0;
-      Scalar best_distance = std::numeric_limits<Scalar>::infinity();
-      for (int c = 0; c < k; ++c) {
-        const Scalar distance = canonical(i, centres, c, slot);
-        lower(i, c) = bounds_.lower(distance);
-        if (distance < best_distance) {  // strict: ties keep the lower index
-          best_distance = distance;
-          best = c;
-        }
-      }
-      upper_[static_cast<std::size_t>(i)] = bounds_.upper(best_distance);
-      if (labels[i] == best) return 0;
-      labels[i] = best;
+      distances_[slot] += static_cast<std::uint64_t>(centres.rows());
+      const auto nearest = detail::nearest_of_all(
+          points_.row(i).data(), centres,
+          [&](int c, Scalar distance) { lower(i, c) = bounds_.lower(distance); });
+      upper_[static_cast<std::size_t>(i)] = bounds_.upper(nearest.distance);
+      if (labels[i] == nearest.index) return 0;
+      labels[i] = nearest.index;
       return 1;
     }
 

@@ -236,28 +236,15 @@ struct hamerly {
     /// The canonical comparison against every centre, exactly as km::naive; resets the bounds.
     int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
                      int slot) {
-      const Scalar* point = points_.row(i).data();
       const int k = static_cast<int>(centres.rows());
-      const Eigen::Index d = points_.cols();
-      int best = 0;
-      Scalar best_distance = detail::squared_distance(point, centres.row(0).data(), d);
-      Scalar second_distance = std::numeric_limits<Scalar>::infinity();
-      for (int c = 1; c < k; ++c) {
-        const Scalar distance = detail::squared_distance(point, centres.row(c).data(), d);
-        if (distance < best_distance) {  // strict: ties keep the lower index
-          second_distance = best_distance;
-          best_distance = distance;
-          best = c;
-        } else {
-          second_distance = std::min(second_distance, distance);
-        }
-      }
+      const auto nearest = detail::nearest_of_all(points_.row(i).data(), centres);
       distances_[slot] += static_cast<std::uint64_t>(k);
       const std::size_t s = static_cast<std::size_t>(i);
-      upper_[s] = bounds_.upper(best_distance);
-      lower_[s] = k > 1 ? bounds_.lower(second_distance) : std::numeric_limits<double>::infinity();
-      if (labels[i] == best) return 0;
-      labels[i] = best;
+      upper_[s] = bounds_.upper(nearest.distance);
+      lower_[s] =
+          k > 1 ? bounds_.lower(nearest.runner_up) : std::numeric_limits<double>::infinity();
+      if (labels[i] == nearest.index) return 0;
+      labels[i] = nearest.index;
       return 1;
     }
 

@@ -39,20 +39,9 @@ struct naive {
    private:
     Eigen::Index assign(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
                         Eigen::Index begin, Eigen::Index end) const {
-      const Eigen::Index d = points_.cols();
-      const int k = static_cast<int>(centres.rows());
       Eigen::Index changed = 0;
       for (Eigen::Index i = begin; i < end; ++i) {
-        const Scalar* point = points_.row(i).data();
-        int best = 0;
-        Scalar best_distance = detail::squared_distance(point, centres.row(0).data(), d);
-        for (int c = 1; c < k; ++c) {
-          const Scalar distance = detail::squared_distance(point, centres.row(c).data(), d);
-          if (distance < best_distance) {  // strict: ties keep the lower index
-            best_distance = distance;
-            best = c;
-          }
-        }
+        const int best = detail::nearest_of_all(points_.row(i).data(), centres).index;
         if (labels[i] != best) {
           labels[i] = best;
           ++changed;

@@ -181,15 +181,10 @@ struct vectorised {
       const int k = static_cast<int>(centres.rows());
       const detail::chunks work{points_.rows(), 1024};
       return over_chunks(
-          work, k, [&](Eigen::Index start, Eigen::Index end, scratch& own, std::uint64_t&) {
-            for (int c = 0; c < k; ++c)
-              own.candidates[static_cast<std::size_t>(c)] = c;
+          work, k, [&](Eigen::Index start, Eigen::Index end, scratch&, std::uint64_t&) {
             Eigen::Index changed = 0;
             for (Eigen::Index i = start; i < end; ++i) {
-              Scalar distance;
-              const int label = detail::nearest_of(
-                  points_.row(i).data(), own.candidates.data(), k,
-                  [&centres](int c) { return centres.row(c).data(); }, points_.cols(), distance);
+              const int label = detail::nearest_of_all(points_.row(i).data(), centres).index;
               if (labels[i] != label) {
                 labels[i] = label;
                 ++changed;

@@ -18,6 +18,8 @@
 
 #include <Eigen/Core>
 
+#include "../result.hpp"
+
 namespace km::detail {
 
 inline constexpr int distance_lanes = 8;
@@ -111,6 +113,44 @@ inline int nearest_of(const Scalar* point, const int* candidates, int count, Cen
   }
   distance = best_distance;
   return best;
+}
+
+/// A point's canonically nearest centre, and what bounds on its distances need.
+template <typename Scalar>
+struct nearest_centre {
+  int index;         ///< ties to the lowest
+  Scalar distance;   ///< its canonical squared distance
+  Scalar runner_up;  ///< the smallest canonical squared distance to another centre (inf if none)
+};
+
+/// The canonically nearest of every centre (k >= 1) to `point`, ties to the lowest index: the
+/// comparison km::naive makes. seen(c, distance) sees each centre's canonical squared distance.
+template <typename Scalar, typename Seen>
+inline nearest_centre<Scalar> nearest_of_all(const Scalar* point, const row_matrix<Scalar>& centres,
+                                             Seen&& seen) noexcept {
+  const Eigen::Index d = centres.cols();
+  const int k = static_cast<int>(centres.rows());
+  nearest_centre<Scalar> nearest{0, squared_distance(point, centres.row(0).data(), d),
+                                 std::numeric_limits<Scalar>::infinity()};
+  seen(0, nearest.distance);
+  for (int c = 1; c < k; ++c) {
+    const Scalar distance = squared_distance(point, centres.row(c).data(), d);
+    seen(c, distance);
+    if (distance < nearest.distance) {  // strict: ties keep the lower index
+      nearest.runner_up = nearest.distance;
+      nearest.distance = distance;
+      nearest.index = c;
+    } else {
+      nearest.runner_up = std::min(nearest.runner_up, distance);
+    }
+  }
+  return nearest;
+}
+
+template <typename Scalar>
+inline nearest_centre<Scalar> nearest_of_all(const Scalar* point,
+                                             const row_matrix<Scalar>& centres) noexcept {
+  return nearest_of_all(point, centres, [](int, Scalar) {});
 }
 
 /// Rounding-error bounds in precision Scalar for sums of d terms (Higham, "Accuracy and Stability
