@@ -173,7 +173,7 @@ struct elkan {
 
     /// The first pass through the matrix product: every point's k bounds come from its scores
     /// (rigorous: the margins cover the scores' errors), its label from the expanded screen,
-    /// canonical among near-ties. A third of the time of k canonical distances per point.
+    /// canonical among near-ties: far cheaper than k canonical distances per point.
     template <typename Screen>
     Eigen::Index first_pass_screened(const Screen& products, const row_matrix<Scalar>& centres,
                                      Eigen::VectorXi& labels) {

@@ -77,7 +77,7 @@ struct vectorised {
     Scalar largest_norm() const noexcept { return largest_norm_; }
 
     /// Up to this many columns the points go through detail::tile_screen one by one; from
-    /// there on the matrix product's cache blocking wins (bench/README.md, "vectorised").
+    /// there on the matrix product's cache blocking wins.
     static constexpr Eigen::Index screen_dimensions = screen_type::max_dimensions;
 
    private:
@@ -100,9 +100,8 @@ struct vectorised {
       using pack = typename Screen::pack;
       constexpr int tile = Screen::lanes;
       const Eigen::Index d = points_.cols();
-      // Tiles of small data sets are kept for the fit: filling a tile (converting and
-      // transposing its points) costs up to twice its scores when k is small (digits: d = 64,
-      // k = 10).
+      // Tiles of small data sets are kept for the fit: with few centres, filling a tile
+      // (converting and transposing its points) costs more than scoring it.
       kept_tiles<typename Screen::lane_type>& kept =
           kept_.template of<typename Screen::lane_type>();
       const Eigen::Index tiles = (points_.rows() + tile - 1) / tile;

@@ -68,10 +68,9 @@ class distance_bounds {
 
   /// Lower bounds on the distance from each centre to its nearest other centre and, when `all`
   /// is given, between every two centres: k^2 / 2 distances every pass, a large part of it once
-  /// the bounds hold (1e4 x 64, k = 256: 300 us of a 2 ms pass on one thread), so they are
-  /// shared out to the team. Centre a and centre k - 1 - a together have k - 1 pairs with the
-  /// centres after them: such twins make tasks of equal work. Each thread slot keeps its own
-  /// nearest gaps in `per_slot` (a minimum is exact in any order).
+  /// the bounds hold, so they are shared out to the team. Centre a and centre k - 1 - a together
+  /// have k - 1 pairs with the centres after them: such twins make tasks of equal work. Each thread
+  /// slot keeps its own nearest gaps in `per_slot` (a minimum is exact in any order).
   void gaps(const row_matrix<Scalar>& centres, std::vector<double>& nearest, Eigen::MatrixXd* all,
             thread_team& team, std::vector<double>& per_slot) const {
     const Eigen::Index k = centres.rows();

@@ -56,9 +56,9 @@ inline Scalar short_squared_distance(const Scalar* a, const Scalar* b, Eigen::In
 }
 
 /// The same order as squared_distance() with the eight partials held in one fixed-size Eigen array.
-/// GCC 12 turns the plain loop for float into far slower code from d = 128 on (about 4x at
-/// d = 256 with AVX-512), while this form keeps one 8-float register; below 128 the plain loop is
-/// faster. Same operations in the same order, so the same bits.
+/// GCC 12 turns the plain loop for float into far slower code from d = 128 on, while this form
+/// keeps one 8-float register; below 128 the plain loop is faster. Same operations in the same
+/// order, so the same bits.
 template <typename Scalar>
 inline Scalar long_squared_distance(const Scalar* a, const Scalar* b, Eigen::Index d) noexcept {
   using lanes = Eigen::Array<Scalar, distance_lanes, 1>;

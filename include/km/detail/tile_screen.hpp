@@ -233,8 +233,8 @@ class tile_screen {
   /// Lane-wise minimum and maximum (no NaN reaches them: accepted norms keep scores finite or
   /// +inf). With GCC, on its own vector type, where `x < y ? x : y` is one min instruction:
   /// GCC 12 reports a false "used uninitialized" inside its AVX-512 min and max intrinsics,
-  /// which Eigen's min() calls (GCC bug 105593), and compiled a loop over the lanes to one scalar
-  /// min per lane (digits 1.15x slower).
+  /// which Eigen's min() calls (GCC bug 105593), and compiles a loop over the lanes to one scalar
+  /// min per lane.
   static pack lower(const pack& a, const pack& b) {
 #if defined(__GNUC__) && !defined(__clang__)
     GCC_lanes x, y;
