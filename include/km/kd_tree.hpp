@@ -16,6 +16,7 @@
 #include <Eigen/Core>
 
 #include "detail/distance.hpp"
+#include "detail/kd_partition.hpp"
 #include "detail/moves.hpp"
 #include "detail/parallel.hpp"
 #include "detail/points.hpp"
@@ -43,14 +44,14 @@ struct kd_tree {
       // split reads and swaps its rows in sequence. Copied in chunks on the team: the first
       // touch of each page of a new buffer costs more than the copy.
       const Eigen::Index n = points.rows();
-      points_.resize(n, d_);
-      order_.resize(n);
+      rows_.values.resize(n, d_);
+      rows_.source.resize(n);
       tree_labels_.resize(n);
       const detail::chunks work{n, 16384};
       team.run(work.count(), [&](Eigen::Index t, int) {
         const Eigen::Index begin = work.begin(t), rows = work.end(t) - begin;
-        points_.middleRows(begin, rows) = points.middleRows(begin, rows);
-        order_.segment(begin, rows).setLinSpaced(begin, work.end(t) - 1);
+        rows_.values.middleRows(begin, rows) = points.middleRows(begin, rows);
+        rows_.source.segment(begin, rows).setLinSpaced(begin, work.end(t) - 1);
         tree_labels_.segment(begin, rows).setConstant(-1);  // as the driver's labels start
       });
       const std::vector<int> continued = build_tree();
@@ -154,13 +155,13 @@ struct kd_tree {
     /// The copy of the points in tree order, with the labels of the last pass: hot in cache, and
     /// the labels in sequence, where the caller's are scattered (lloyd.hpp).
     detail::labelled_points<Scalar> own_points() const {
-      return {detail::view_of_rows(points_), tree_labels_, order_.data()};
+      return {detail::view_of_rows(rows_.values), tree_labels_, rows_.source.data()};
     }
 
     /// The labels of the last pass, into `labels` (at the points' own indices).
     void write_labels(Eigen::VectorXi& labels) const {
-      for (Eigen::Index row = 0; row < points_.rows(); ++row)
-        labels[order_[row]] = tree_labels_[row];
+      for (Eigen::Index row = 0; row < rows_.values.rows(); ++row)
+        labels[rows_.source[row]] = tree_labels_[row];
     }
 
     /// Canonical distances at the leaves, plus one per candidate and node for choosing z* and
@@ -174,7 +175,7 @@ struct kd_tree {
 
    private:
     struct node {
-      Eigen::Index begin, end;    // rows [begin, end) of points_ (tree order)
+      Eigen::Index begin, end;    // rows [begin, end) of rows_ (tree order)
       int left = -1, right = -1;  // children, -1 for a leaf
       // What the pass that last labelled the node whole gave all its rows (-1 once a later pass
       // split it), and that pass: a node whose rows carry the label already is not relabelled.
@@ -226,13 +227,13 @@ struct kd_tree {
         ++split_depth;
       parts_.resize(1);
       if (split_depth == 0) {
-        reserve(parts_[0], points_.rows());
-        build(parts_[0], 0, points_.rows(), 0, -1, nullptr);
+        reserve(parts_[0], rows_.values.rows());
+        build(parts_[0], 0, rows_.values.rows(), 0, -1, nullptr);
         depth_ = parts_[0].depth;
         return std::vector<int>(parts_[0].nodes.size(), -1);
       }
       std::vector<deferred> subtrees;
-      build(parts_[0], 0, points_.rows(), 0, split_depth, &subtrees);
+      build(parts_[0], 0, rows_.values.rows(), 0, split_depth, &subtrees);
       parts_.resize(1 + subtrees.size());
       // The subtrees differ in size (the midpoint splits are uneven): largest first, each to
       // the first thread free, balances them best.
@@ -296,7 +297,7 @@ struct kd_tree {
       Scalar* hi = lo + d_;
       // The levels above the split depth come before there are subtrees for the team to build:
       // their large nodes share their rows out to it instead.
-      const bool on_team = later != nullptr && count >= 4 * on_team_rows;
+      const bool on_team = later != nullptr && count >= 4 * detail::on_team_rows;
       if (on_team) {
         fit_box_on_team(lo, begin, end);
       } else {
@@ -310,10 +311,11 @@ struct kd_tree {
       const Scalar side = hi[widest] - low;
       if (side == 0) return id;  // every point identical: a leaf after all
       const Scalar threshold = low + side / 2;
-      Eigen::Index middle = on_team ? split_at_on_team(begin, end, widest, threshold)
-                                    : split_at(begin, end, widest, threshold);
+      Eigen::Index middle =
+          on_team ? detail::partition_below_on_team(rows_, begin, end, widest, threshold, team_)
+                  : detail::partition_below(rows_, begin, end, widest, threshold);
       if (middle - begin < count / 8 || end - middle < count / 8) {
-        middle = split_at_median(begin, end, widest);
+        middle = detail::partition_at_median(rows_, begin, end, widest);
       }
       const int left = build(part, begin, middle, depth + 1, defer_depth, later);
       const int right = build(part, middle, end, depth + 1, defer_depth, later);
@@ -345,7 +347,7 @@ struct kd_tree {
       Scalar* upper = lower + d_;
       std::fill_n(lower, d_, std::numeric_limits<Scalar>::infinity());
       std::fill_n(upper, d_, -std::numeric_limits<Scalar>::infinity());
-      const Scalar* first = points_.row(begin).data();
+      const Scalar* first = rows_.values.row(begin).data();
       const bool short_rows = detail::with_short_rows(d_, [&](auto columns) {
         // 4 rows a step: most nodes are small, and the tree's 12500 boxes (1e5 x 2) took 0.3 ms
         // longer to fit with 8.
@@ -354,7 +356,7 @@ struct kd_tree {
       if (short_rows) return;
       const auto fit = [&](Scalar* lo, Scalar* hi) {
         for (Eigen::Index row = begin; row < end; ++row) {
-          const Scalar* point = points_.row(row).data();
+          const Scalar* point = rows_.values.row(row).data();
           for (Eigen::Index j = 0; j < d_; ++j) {
             lo[j] = std::min(lo[j], point[j]);
             hi[j] = std::max(hi[j], point[j]);
@@ -371,63 +373,10 @@ struct kd_tree {
       std::copy_n(hi, d_, upper);
     }
 
-    /// Puts the rows whose coordinate `dim` is under the threshold first; returns where the rest
-    /// start. In place, in blocks (the partition of Edelkamp and Weiss's BlockQuicksort, 2016):
-    /// a block of rows from each end is scanned without branches, noting the rows on the wrong
-    /// side, and only those are swapped, in pairs. A branch per row would be mispredicted for
-    /// half the rows near the cut; a swap per row (Lomuto without branches) made every row's
-    /// address wait on the previous row's comparison.
-    Eigen::Index split_at(Eigen::Index begin, Eigen::Index end, Eigen::Index dim,
-                          Scalar threshold) {
-      constexpr int block = 64;
-      int wrong_left[block], wrong_right[block];  // offsets into the current end blocks
-      int left_count = 0, left_start = 0, right_count = 0, right_start = 0;
-      // Rows [begin, left) are below the threshold, rows [right, end) are not.
-      Eigen::Index left = begin, right = end;
-      while (right - left >= 2 * block) {
-        if (left_count == 0) {
-          left_start = 0;
-          for (int i = 0; i < block; ++i) {
-            wrong_left[left_count] = i;
-            left_count += !(points_(left + i, dim) < threshold);
-          }
-        }
-        if (right_count == 0) {
-          right_start = 0;
-          for (int i = 0; i < block; ++i) {
-            wrong_right[right_count] = i;
-            right_count += points_(right - 1 - i, dim) < threshold;
-          }
-        }
-        const int pairs = std::min(left_count, right_count);
-        for (int p = 0; p < pairs; ++p) {
-          swap_rows(left + wrong_left[left_start + p], right - 1 - wrong_right[right_start + p]);
-        }
-        left_count -= pairs;
-        right_count -= pairs;
-        left_start += pairs;
-        right_start += pairs;
-        if (left_count == 0) left += block;
-        if (right_count == 0) right -= block;
-      }
-      // The rest, at most three blocks: one row at a time (Lomuto, swapping unconditionally).
-      Eigen::Index front = left;  // rows [left, front) are below, [front, i) are not
-      for (Eigen::Index i = left; i < right; ++i) {
-        const bool below = points_(i, dim) < threshold;
-        swap_rows(front, i);
-        front += below;
-      }
-      return front;
-    }
-
-    /// The rows of a node at the top of the tree, shared out to the team in pieces of at least
-    /// this many.
-    static constexpr Eigen::Index on_team_rows = 8192;
-
     /// fit_box on the team: a box per piece of the rows, then their union (min and max are exact
     /// in any order).
     void fit_box_on_team(Scalar* lower, Eigen::Index begin, Eigen::Index end) {
-      const detail::chunks pieces{end - begin, on_team_rows};
+      const detail::chunks pieces{end - begin, detail::on_team_rows};
       const std::size_t box_size = 2 * static_cast<std::size_t>(d_);
       std::vector<Scalar> boxes(box_size * static_cast<std::size_t>(pieces.count()));
       team_.run(pieces.count(), [&](Eigen::Index p, int) {
@@ -441,83 +390,6 @@ struct kd_tree {
           lower[d_ + j] = std::max(lower[d_ + j], boxes[at + static_cast<std::size_t>(d_ + j)]);
         }
       }
-    }
-
-    /// split_at on the team: each piece of the rows is split on its own, then the rows on the
-    /// wrong side of the cut they give together (those not below it before it, those below it
-    /// after it: as many of each) are swapped in pairs, in order.
-    Eigen::Index split_at_on_team(Eigen::Index begin, Eigen::Index end, Eigen::Index dim,
-                                  Scalar threshold) {
-      const detail::chunks pieces{end - begin, on_team_rows};
-      std::vector<Eigen::Index> cuts(static_cast<std::size_t>(pieces.count()));
-      team_.run(pieces.count(), [&](Eigen::Index p, int) {
-        cuts[static_cast<std::size_t>(p)] =
-            split_at(begin + pieces.begin(p), begin + pieces.end(p), dim, threshold);
-      });
-      Eigen::Index middle = begin;
-      for (Eigen::Index p = 0; p < pieces.count(); ++p)
-        middle += cuts[static_cast<std::size_t>(p)] - (begin + pieces.begin(p));
-      struct rows {
-        Eigen::Index begin, end;
-      };
-      std::vector<rows> high, low;  // misplaced, in order: not below before middle, below after
-      Eigen::Index misplaced = 0;
-      for (Eigen::Index p = 0; p < pieces.count(); ++p) {
-        const Eigen::Index first = begin + pieces.begin(p), cut = cuts[static_cast<std::size_t>(p)],
-                           last = begin + pieces.end(p);
-        if (cut < middle) {
-          high.push_back({cut, std::min(last, middle)});
-          misplaced += high.back().end - high.back().begin;
-        }
-        if (cut > middle) low.push_back({std::max(first, middle), cut});
-      }
-      const auto row_at = [](const std::vector<rows>& ranges, Eigen::Index m) {
-        for (const rows& r : ranges) {
-          if (m < r.end - r.begin) return r.begin + m;
-          m -= r.end - r.begin;
-        }
-        return Eigen::Index{-1};  // unreachable: m < misplaced
-      };
-      const detail::chunks swaps{misplaced, on_team_rows};
-      team_.run(swaps.count(), [&](Eigen::Index t, int) {
-        for (Eigen::Index m = swaps.begin(t); m < swaps.end(t); ++m)
-          swap_rows(row_at(high, m), row_at(low, m));
-      });
-      return middle;
-    }
-
-    void swap_rows(Eigen::Index a, Eigen::Index b) {
-      std::swap_ranges(points_.row(a).data(), points_.row(a).data() + d_, points_.row(b).data());
-      std::swap(order_[a], order_[b]);
-    }
-
-    /// Puts the lower half of the rows by coordinate `dim` first; returns where the upper half
-    /// starts. Quickselect on the rows themselves (Hoare partitions, median-of-three pivots).
-    Eigen::Index split_at_median(Eigen::Index begin, Eigen::Index end, Eigen::Index dim) {
-      const Eigen::Index middle = begin + (end - begin) / 2;
-      Eigen::Index low = begin, high = end - 1;  // the rows still to order, inclusive
-      while (low < high) {
-        const Scalar a = points_(low, dim), b = points_(low + (high - low) / 2, dim),
-                     c = points_(high, dim);
-        const Scalar pivot = std::max(std::min(a, b), std::min(std::max(a, b), c));
-        Eigen::Index i = low, j = high;
-        while (i <= j) {
-          while (points_(i, dim) < pivot)
-            ++i;
-          while (pivot < points_(j, dim))
-            --j;
-          if (i <= j) swap_rows(i++, j--);
-        }
-        // Now rows [low, j] are <= pivot, rows [i, high] >= pivot, rows between equal it.
-        if (middle <= j) {
-          high = j;
-        } else if (middle >= i) {
-          low = i;
-        } else {
-          break;
-        }
-      }
-      return middle;
     }
 
     const Scalar* centre(int c) const { return centres_->row(c).data(); }
@@ -556,7 +428,7 @@ struct kd_tree {
                        static_cast<std::uint64_t>(kept_count);
         for (Eigen::Index row = here.begin; row < here.end; ++row) {
           Scalar distance;
-          const int label = detail::nearest_of(points_.row(row).data(), kept, kept_count,
+          const int label = detail::nearest_of(rows_.values.row(row).data(), kept, kept_count,
                                                centre_row, d_, distance);
           set_label(row, label, w);
         }
@@ -615,9 +487,10 @@ struct kd_tree {
     void set_label(Eigen::Index row, int label, walk& w) {
       int& current = tree_labels_[row];
       if (current != label) {
-        if (w.moves) w.moves->move(w.slot, order_[row], points_.row(row).data(), current, label);
+        if (w.moves)
+          w.moves->move(w.slot, rows_.source[row], rows_.values.row(row).data(), current, label);
         current = label;
-        if (write_through_) (*labels_)[order_[row]] = label;
+        if (write_through_) (*labels_)[rows_.source[row]] = label;
         ++w.changed;
       }
     }
@@ -634,9 +507,8 @@ struct kd_tree {
     std::vector<Eigen::Index> share_starts_;  // plan_shares(): each thread's first task
     std::vector<std::size_t> run_order_;      // and the order they run in
     Eigen::Index d_;
-    Eigen::Matrix<Eigen::Index, Eigen::Dynamic, 1> order_;  // original index of each row of points_
-    Eigen::VectorXi tree_labels_;  // the label of each row of points_; -1 before pass 1
-    row_matrix<Scalar> points_;    // the points in tree order
+    detail::indexed_rows<Scalar> rows_;  // the points in tree order, with their indices
+    Eigen::VectorXi tree_labels_;        // the label of each row of rows_; -1 before pass 1
     // The tree: parts_[0] holds the root, and each later part a subtree of it (build_tree).
     std::vector<tree_part> parts_;
     int depth_ = 0;  // of the deepest node
