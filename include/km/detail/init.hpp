@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../options.hpp"
+#include "bounding_box.hpp"
 #include "collective.hpp"
 #include "distance.hpp"
 #include "draw.hpp"
@@ -21,7 +22,6 @@
 #include "point_weights.hpp"
 #include "points.hpp"
 #include "rng.hpp"
-#include "validate.hpp"
 
 namespace km::detail {
 
@@ -142,10 +142,8 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
 
   // No two points of the box are farther apart than its diagonal; 1% covers the rounding of
   // that bound and of the canonical distances.
-  double diagonal = 0;
-  for (Eigen::Index j = 0; j < d; ++j)
-    diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
-  const exact_grid grid(diagonal * 1.01 * weights.largest, static_cast<double>(total));
+  const exact_grid grid(box.squared_diagonal() * 1.01 * weights.largest,
+                        static_cast<double>(total));
   const auto cost = [&](Eigen::Index i, Scalar distance) {
     return weights.given() ? weights[i] * static_cast<double>(distance)
                            : static_cast<double>(distance);
@@ -231,10 +229,9 @@ void kmeans_parallel(const points_view<Scalar>& points, const point_weights<Scal
   const Eigen::Index d = points.cols();
   const Eigen::Index total = processes.total();
 
-  double diagonal = 0;
-  for (Eigen::Index j = 0; j < d; ++j)
-    diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
-  const exact_grid grid(diagonal * 1.01 * weights.largest, static_cast<double>(total));
+  // As in kmeans_plus_plus: no two points are farther apart than the box's diagonal.
+  const exact_grid grid(box.squared_diagonal() * 1.01 * weights.largest,
+                        static_cast<double>(total));
 
   std::vector<Scalar> closest(static_cast<std::size_t>(n));  // squared distance to candidates
   std::vector<int> nearest(static_cast<std::size_t>(n), 0);  // index of the nearest candidate

@@ -68,11 +68,7 @@ inline void check_weight_summary(const weight_summary& summary, Eigen::Index n, 
   // Weighted sums of coordinates and of squared distances grow with the total weight, and their
   // exact grids are sized from the largest weight times n terms (8n for the update's products
   // and their errors, 1.01 for rounding): all must stay below check_range's limit.
-  double farthest = 0, diagonal = 0;
-  for (Eigen::Index j = 0; j < box.lo.size(); ++j) {
-    farthest = std::max({farthest, std::abs(box.lo[j]), std::abs(box.hi[j])});
-    diagonal += (box.hi[j] - box.lo[j]) * (box.hi[j] - box.lo[j]);
-  }
+  const double farthest = box.largest_magnitude(), diagonal = box.squared_diagonal();
   const double total = summary.total;
   const double sum_limit = std::numeric_limits<double>::max() / 16;
   const double grid_reach = 1.01 * summary.largest * 8 * static_cast<double>(n);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "bounding_box.hpp"
 #include "collective.hpp"
 #include "distance.hpp"
 #include "exact_sum.hpp"
@@ -18,7 +19,6 @@
 #include "parallel.hpp"
 #include "point_weights.hpp"
 #include "points.hpp"
-#include "validate.hpp"
 
 namespace km::detail {
 
@@ -66,7 +66,7 @@ class centre_update final : public point_moves<Scalar> {
         sigmas_(l, column) = grid.sigma(l);
     };
     for (Eigen::Index j = 0; j < points.cols(); ++j)
-      set_grid(j, exact_grid(scale * std::max(std::abs(box.lo[j]), std::abs(box.hi[j])), terms));
+      set_grid(j, exact_grid(scale * box.largest_magnitude(j), terms));
     if (weights.given()) set_grid(points.cols(), exact_grid(weights.largest, 4.0 * n));
     sums_.setZero();
     counts_.setZero();
@@ -392,15 +392,8 @@ double inertia(const labelled_points<Scalar>& points, const row_matrix<Scalar>& 
   // No point of the box is farther from a centre than its farthest corner; 1% covers the
   // rounding of that bound and of the canonical distances.
   double bound = 0;
-  for (Eigen::Index c = 0; c < centres.rows(); ++c) {
-    double farthest = 0;
-    for (Eigen::Index j = 0; j < centres.cols(); ++j) {
-      const double centre = static_cast<double>(centres(c, j));
-      const double reach = std::max(std::abs(box.hi[j] - centre), std::abs(centre - box.lo[j]));
-      farthest += reach * reach;
-    }
-    bound = std::max(bound, farthest * 1.01);
-  }
+  for (Eigen::Index c = 0; c < centres.rows(); ++c)
+    bound = std::max(bound, box.squared_to_farthest_corner(centres.row(c)) * 1.01);
   // A weighted term is rounded once more, by at most half an ulp: within the 1%.
   const exact_grid grid(bound * weights.largest, static_cast<double>(processes.total()));
   const points_view<Scalar>& rows = points.rows;

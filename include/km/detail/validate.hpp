@@ -10,6 +10,7 @@
 
 #include "../invalid_input.hpp"
 #include "../options.hpp"
+#include "bounding_box.hpp"
 #include "parallel.hpp"
 #include "points.hpp"
 #include "short_rows.hpp"
@@ -48,27 +49,6 @@ inline void check_options(const options& opts, Eigen::Index n) {
   }
   check_threads(opts.threads);
 }
-
-/// Per coordinate, the least and greatest value (kept in double).
-struct bounding_box {
-  Eigen::VectorXd lo;
-  Eigen::VectorXd hi;
-
-  explicit bounding_box(Eigen::Index d)
-      : lo(Eigen::VectorXd::Constant(d, std::numeric_limits<double>::infinity())), hi(-lo) {}
-
-  /// Grows the box to cover the rows.
-  template <typename Rows>
-  void extend(const Rows& rows) {
-    for (Eigen::Index i = 0; i < rows.rows(); ++i) {
-      for (Eigen::Index j = 0; j < rows.cols(); ++j) {
-        const double value = static_cast<double>(rows(i, j));
-        lo[j] = std::min(lo[j], value);
-        hi[j] = std::max(hi[j], value);
-      }
-    }
-  }
-};
 
 /// The bounding box of the rows, from the same pass that rejects a NaN or infinity, naming the
 /// first one in row order (whatever the thread count). Messages number the rows from `first_row`
@@ -149,13 +129,8 @@ void check_box(const bounding_box& box, Eigen::Index n) {
   const Eigen::Index d = box.lo.size();
   const Eigen::VectorXd& lo = box.lo;
   const Eigen::VectorXd& hi = box.hi;
-  double diagonal = 0;
-  Eigen::Index widest = 0;
-  for (Eigen::Index j = 0; j < d; ++j) {
-    const double span = hi[j] - lo[j];
-    diagonal += span * span;
-    if (span > hi[widest] - lo[widest]) widest = j;
-  }
+  const double diagonal = box.squared_diagonal();
+  const Eigen::Index widest = box.widest();
   // Headroom of 16: the canonical form's partial sums and rounding may exceed the exact value.
   const double scalar_limit = static_cast<double>(std::numeric_limits<Scalar>::max()) / 16;
   const double sum_limit = std::numeric_limits<double>::max() / 16;
