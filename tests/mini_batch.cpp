@@ -152,3 +152,36 @@ TEST_CASE("mini-batch rejects bad options and input clearly", "[mini_batch][bad_
   large.k = 100;
   REQUIRE(km::mini_batch_kmeans(large).fit(points).labels.size() == 100);
 }
+
+TEMPLATE_TEST_CASE("a vectorised assigner over refilled points labels them as a new one would",
+                   "[mini_batch]", float, double) {
+  // Mini-batch steps refill one buffer and call points_changed(): kept tiles, norms and the
+  // choice of screen must follow the new values. The fills alternate short and long rows' data
+  // far from and near the origin, so that each refill changes what the screens may use.
+  using Scalar = TestType;
+  for (const Eigen::Index d : {6, 80}) {
+    INFO("d = " << d);
+    const matrix<Scalar> near = blobs<Scalar>(700, d, 5, 1.0, 61);
+    const matrix<Scalar> far = (blobs<Scalar>(700, d, 5, 1.0, 62).array() + Scalar(1e4)).matrix();
+    matrix<Scalar> buffer = near;
+    km::detail::thread_team team(2);
+    const km::detail::points_view<Scalar> view = km::detail::view_of_rows(buffer);
+    km::vectorised::assigner<Scalar> reused(view, team);
+    for (const matrix<Scalar>* fill : {&near, &far, &near, &far}) {
+      buffer = *fill;  // same size: the view still sees the buffer
+      reused.points_changed();
+      const matrix<Scalar> centres = fill->topRows(5);
+      Eigen::VectorXi labels = Eigen::VectorXi::Constant(buffer.rows(), -1);
+      Eigen::VectorXi expected = labels;
+      reused(centres, labels);
+      reused(centres, labels);  // a second pass reads what the first kept
+      km::vectorised::assigner<Scalar> fresh(view, team);
+      fresh(centres, expected);
+      REQUIRE((labels.array() == expected.array()).all());
+      km::naive::assigner<Scalar> reference(view, team);
+      Eigen::VectorXi exact = Eigen::VectorXi::Constant(buffer.rows(), -1);
+      reference(centres, exact);
+      REQUIRE((labels.array() == exact.array()).all());
+    }
+  }
+}

@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -223,6 +224,10 @@ class mini_batch_kmeans {
     double smoothed = 0, best = std::numeric_limits<double>::infinity();
     int without_improvement = 0;
 
+    // One assigner over the batch buffer for the whole fit: its scratch outlives the steps.
+    const detail::points_view<Scalar> batch_view(batch.data(), b, d, Eigen::OuterStride<>(d));
+    std::optional<vectorised::assigner<Scalar>> assign;
+
     result<Scalar> out;
     for (int step = 1; step <= options_.max_steps; ++step) {
       for (Eigen::Index r = 0; r < b; ++r) {
@@ -230,10 +235,13 @@ class mini_batch_kmeans {
             static_cast<Eigen::Index>(random.index(static_cast<std::uint64_t>(n)));
         batch.row(r) = points.row(drawn[static_cast<std::size_t>(r)]);
       }
-      const detail::points_view<Scalar> batch_view(batch.data(), b, d, Eigen::OuterStride<>(d));
+      if (assign) {
+        assign->points_changed();
+      } else {
+        assign.emplace(batch_view, team);
+      }
       labels.setConstant(-1);
-      vectorised::assigner<Scalar> assign(batch_view, team);
-      assign(centres, labels);
+      (*assign)(centres, labels);
       out.distance_computations += static_cast<std::uint64_t>(b) * static_cast<std::uint64_t>(k);
 
       // In batch order on one thread: the same bits for every thread count.
@@ -289,9 +297,9 @@ class mini_batch_kmeans {
 
     // Labels and inertia from one exact pass over all points.
     out.labels = Eigen::VectorXi::Constant(n, -1);
-    automatic::assigner<Scalar> assign(points, team);
-    assign(centres, out.labels);
-    out.distance_computations += assign.distance_computations();
+    automatic::assigner<Scalar> assign_all(points, team);
+    assign_all(centres, out.labels);
+    out.distance_computations += assign_all.distance_computations();
     out.inertia = static_cast<Scalar>(
         detail::inertia(detail::labelled_points<Scalar>{points, out.labels}, centres, box, team,
                         weights, detail::solo(points.rows())));

@@ -47,13 +47,17 @@ struct vectorised {
     assigner(const detail::points_view<Scalar>& points, detail::thread_team& team)
         : points_(points),
           team_(team),
-          // Short rows: the screen's margins take the largest norm, and no n-vector is stored
-          // (a fresh one costs more in page faults than the norms cost to compute).
-          point_norms_(points.cols() > screen_dimensions ? row_norms(points, team) : norms_type()),
-          largest_norm_(points.cols() > screen_dimensions
-                            ? (point_norms_.size() > 0 ? point_norms_.maxCoeff() : Scalar{0})
-                            : screen_type::largest_norm(points, team)),
+          largest_norm_(measure_norms()),
           ladder_(points.rows(), largest_norm_) {}
+
+    /// The points' values changed in place (a mini-batch refilled): the passes from now on
+    /// read them as a new assigner would, in the buffers this one already holds.
+    void points_changed() {
+      largest_norm_ = measure_norms();
+      ladder_.reopen(largest_norm_);
+      kept_.template of<float>().filled = false;
+      kept_.template of<Scalar>().filled = false;
+    }
 
     Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
       if (points_.cols() > screen_dimensions) {
@@ -81,17 +85,19 @@ struct vectorised {
     static constexpr Eigen::Index screen_dimensions = screen_type::max_dimensions;
 
    private:
-    /// Long rows: each point's squared norm, for the matrix product's margins.
-    static norms_type row_norms(const detail::points_view<Scalar>& points,
-                                detail::thread_team& team) {
-      norms_type norms(points.rows());
-      const detail::chunks work{points.rows(), 8192};
-      team.run(work.count(), [&](Eigen::Index t, int) {
+    /// The points' largest squared norm. Long rows keep each point's, for the matrix product's
+    /// margins; short rows store no n-vector (a fresh one costs more in page faults than the
+    /// norms cost to compute).
+    Scalar measure_norms() {
+      if (points_.cols() <= screen_dimensions) return screen_type::largest_norm(points_, team_);
+      point_norms_.resize(points_.rows());
+      const detail::chunks work{points_.rows(), 8192};
+      team_.run(work.count(), [&](Eigen::Index t, int) {
         const Eigen::Index rows = work.end(t) - work.begin(t);
-        norms.segment(work.begin(t), rows) =
-            points.middleRows(work.begin(t), rows).rowwise().squaredNorm();
+        point_norms_.segment(work.begin(t), rows) =
+            points_.middleRows(work.begin(t), rows).rowwise().squaredNorm();
       });
-      return norms;
+      return point_norms_.size() > 0 ? point_norms_.maxCoeff() : Scalar{0};
     }
 
     template <typename Screen>

@@ -25,9 +25,16 @@ class screen_ladder {
   /// For `points` points whose squared norms are at most `largest_norm`; an infinite bound
   /// leaves the canonical comparison alone.
   screen_ladder(Eigen::Index points, Scalar largest_norm)
-      : points_(static_cast<std::uint64_t>(points)),
-        scalar_open_(fits_expanded<Scalar>(largest_norm)),
-        float_open_(has_float && fits_expanded<float>(largest_norm)) {}
+      : points_(static_cast<std::uint64_t>(points)) {
+    reopen(largest_norm);
+  }
+
+  /// Every rung the norms allow open again, as for a new ladder (the points changed).
+  void reopen(Scalar largest_norm) {
+    scalar_open_ = fits_expanded<Scalar>(largest_norm);
+    float_open_ = has_float && fits_expanded<float>(largest_norm);
+    left_float_ = false;
+  }
 
   /// One pass: body(&in_float), else body(&in_scalar), whichever rung is open first and its
   /// screen takes `centres` (set_centres); else body with a null in_scalar pointer, for the
@@ -62,7 +69,7 @@ class screen_ladder {
 
  private:
   std::uint64_t points_;
-  bool scalar_open_, float_open_;
+  bool scalar_open_ = false, float_open_ = false;
   bool left_float_ = false;
   slot_counters canonical_;
 };
