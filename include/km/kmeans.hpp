@@ -16,6 +16,7 @@
 
 #include <Eigen/Core>
 
+#include "detail/fit_context.hpp"
 #include "detail/lloyd.hpp"
 #include "detail/point_weights.hpp"
 #include "detail/points.hpp"
@@ -152,9 +153,10 @@ class kmeans {
         weights == nullptr ? detail::point_weights<Scalar>{}
                            : detail::check_weights(*weights, view.rows(), options_.k, box);
 
-    return detail::best_of_runs<Strategy>(view, point_weights,
-                                          initial != nullptr ? &given : nullptr, box, options_,
-                                          team, detail::solo(view.rows()));
+    const detail::solo one_process(view.rows());
+    const detail::fit_context<Scalar, detail::solo> fit{view, point_weights, box, team,
+                                                        one_process};
+    return detail::best_of_runs<Strategy>(fit, initial != nullptr ? &given : nullptr, options_);
   }
 
   template <typename Scalar>

@@ -29,12 +29,13 @@
 
 #include "automatic.hpp"
 #include "detail/collective.hpp"
+#include "detail/fit_context.hpp"
+#include "detail/inertia.hpp"
 #include "detail/init.hpp"
 #include "detail/parallel.hpp"
 #include "detail/point_weights.hpp"
 #include "detail/points.hpp"
 #include "detail/rng.hpp"
-#include "detail/update.hpp"
 #include "detail/validate.hpp"
 #include "invalid_input.hpp"
 #include "options.hpp"
@@ -154,16 +155,19 @@ class mini_batch_kmeans {
                            : detail::check_weights(*weights, view.rows(), options_.k, box);
 
     // Independent streams from the one seed: the initial sample, the seeding, the batches.
-    if (initial == nullptr) centres = initial_centres(view, point_weights, team);
+    const detail::solo one_process(view.rows());
+    const detail::fit_context<Scalar, detail::solo> fit{view, point_weights, box, team,
+                                                        one_process};
+    if (initial == nullptr) centres = initial_centres(fit);
     detail::rng batches(detail::run_seed(options_.seed, 2));
-    return steps(view, point_weights, std::move(centres), box, batches, team);
+    return steps(fit, std::move(centres), batches);
   }
 
   /// k-means++ (or options.init) on init_size points drawn without replacement, in draw order.
   template <typename Scalar>
-  row_matrix<Scalar> initial_centres(const detail::points_view<Scalar>& points,
-                                     const detail::point_weights<Scalar>& weights,
-                                     detail::thread_team& team) const {
+  row_matrix<Scalar> initial_centres(const detail::fit_context<Scalar, detail::solo>& fit) const {
+    const detail::points_view<Scalar>& points = fit.points;
+    const detail::point_weights<Scalar>& weights = fit.weights;
     detail::rng random(options_.seed);
     const Eigen::Index n = points.rows();
     Eigen::Index size = options_.init_size;
@@ -200,16 +204,20 @@ class mini_batch_kmeans {
     options opts;
     opts.k = options_.k;
     opts.init = options_.init;
-    const detail::bounding_box box = detail::check_range<Scalar>(sample_view, nullptr, team);
-    return detail::initial_centres(sample_view, sampled, opts, detail::run_seed(options_.seed, 1),
-                                   box, team, detail::solo(m));
+    const detail::bounding_box box = detail::check_range<Scalar>(sample_view, nullptr, fit.team);
+    const detail::solo one_process(m);
+    return detail::initial_centres(
+        detail::fit_context<Scalar, detail::solo>{sample_view, sampled, box, fit.team, one_process},
+        opts, detail::run_seed(options_.seed, 1));
   }
 
   template <typename Scalar>
-  result<Scalar> steps(const detail::points_view<Scalar>& points,
-                       const detail::point_weights<Scalar>& weights, row_matrix<Scalar> centres,
-                       const detail::bounding_box& box, detail::rng& random,
-                       detail::thread_team& team) const {
+  result<Scalar> steps(const detail::fit_context<Scalar, detail::solo>& fit,
+                       row_matrix<Scalar> centres, detail::rng& random) const {
+    const detail::points_view<Scalar>& points = fit.points;
+    const detail::point_weights<Scalar>& weights = fit.weights;
+    const detail::bounding_box& box = fit.box;
+    detail::thread_team& team = fit.team;
     const Eigen::Index n = points.rows(), d = points.cols();
     const Eigen::Index b = options_.batch_size;
     const int k = options_.k;
@@ -301,8 +309,7 @@ class mini_batch_kmeans {
     assign_all(centres, out.labels);
     out.distance_computations += assign_all.distance_computations();
     out.inertia = static_cast<Scalar>(
-        detail::inertia(detail::labelled_points<Scalar>{points, out.labels}, centres, box, team,
-                        weights, detail::solo(points.rows())));
+        detail::inertia(fit, detail::labelled_points<Scalar>{points, out.labels}, centres));
     out.centers = std::move(centres);
     return out;
   }

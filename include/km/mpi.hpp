@@ -301,8 +301,10 @@ class kmeans {
       point_weights = {view.rows() > 0 ? weights->data() : &no_rows, summary.largest};
     }
 
-    result<Scalar> out = detail::best_of_runs<Strategy>(
-        view, point_weights, initial != nullptr ? &given : nullptr, box, options_, team, processes);
+    const detail::fit_context<Scalar, detail::mpi_processes> fit{view, point_weights, box, team,
+                                                                 processes};
+    result<Scalar> out =
+        detail::best_of_runs<Strategy>(fit, initial != nullptr ? &given : nullptr, options_);
     std::int64_t computations = static_cast<std::int64_t>(out.distance_computations);
     processes.sum(&computations, 1);  // of every process, so that all report the same
     out.distance_computations = static_cast<std::uint64_t>(computations);

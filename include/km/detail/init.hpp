@@ -18,6 +18,7 @@
 #include "distance.hpp"
 #include "draw.hpp"
 #include "exact_sum.hpp"
+#include "fit_context.hpp"
 #include "parallel.hpp"
 #include "point_weights.hpp"
 #include "points.hpp"
@@ -50,14 +51,14 @@ inline std::vector<Eigen::Index> distinct_indices(Eigen::Index n, int k, rng& ra
 template <typename Scalar, typename Collective>
 class weighted_draw {
  public:
-  weighted_draw(const point_weights<Scalar>& weights, Eigen::Index n, thread_team& team,
-                const Collective& processes)
-      : weights_(static_cast<std::size_t>(n)),
-        draw_(exact_grid(weights.largest, static_cast<double>(processes.total())), n),
-        team_(team),
-        processes_(processes) {
-    for (Eigen::Index i = 0; i < n; ++i)
-      weights_[static_cast<std::size_t>(i)] = weights[i];
+  explicit weighted_draw(const fit_context<Scalar, Collective>& fit)
+      : weights_(static_cast<std::size_t>(fit.points.rows())),
+        draw_(exact_grid(fit.weights.largest, static_cast<double>(fit.processes.total())),
+              fit.points.rows()),
+        team_(fit.team),
+        processes_(fit.processes) {
+    for (std::size_t i = 0; i < weights_.size(); ++i)
+      weights_[i] = fit.weights[static_cast<Eigen::Index>(i)];
     refresh();
   }
 
@@ -93,11 +94,9 @@ class weighted_draw {
 /// point already taken is repeated; after a run of such misses the sums are rebuilt without the
 /// points taken, which ends the misses.
 template <typename Scalar, typename Collective>
-std::vector<Eigen::Index> weighted_distinct_indices(const point_weights<Scalar>& weights,
-                                                    Eigen::Index n, int k, rng& random,
-                                                    thread_team& team,
-                                                    const Collective& processes) {
-  weighted_draw<Scalar, Collective> draw(weights, n, team, processes);
+std::vector<Eigen::Index> weighted_distinct_indices(const fit_context<Scalar, Collective>& fit,
+                                                    int k, rng& random) {
+  weighted_draw<Scalar, Collective> draw(fit);
   std::unordered_set<Eigen::Index> taken;
   std::vector<Eigen::Index> chosen;
   chosen.reserve(static_cast<std::size_t>(k));
@@ -127,9 +126,12 @@ std::vector<Eigen::Index> weighted_distinct_indices(const point_weights<Scalar>&
 /// and the draws use exact prefix sums (proportional_draw), so no choice depends on the thread
 /// count, or on how the points are split among processes.
 template <typename Scalar, typename Collective>
-void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Scalar>& weights,
-                      int k, rng& random, const bounding_box& box, thread_team& team,
-                      const Collective& processes, row_matrix<Scalar>& centres) {
+void kmeans_plus_plus(const fit_context<Scalar, Collective>& fit, int k, rng& random,
+                      row_matrix<Scalar>& centres) {
+  const points_view<Scalar>& points = fit.points;
+  const point_weights<Scalar>& weights = fit.weights;
+  thread_team& team = fit.team;
+  const Collective& processes = fit.processes;
   const Eigen::Index n = points.rows();
   const Eigen::Index d = points.cols();
   const Eigen::Index total = processes.total();
@@ -142,7 +144,7 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
 
   // No two points of the box are farther apart than its diagonal; 1% covers the rounding of
   // that bound and of the canonical distances.
-  const exact_grid grid(box.squared_diagonal() * 1.01 * weights.largest,
+  const exact_grid grid(fit.box.squared_diagonal() * 1.01 * weights.largest,
                         static_cast<double>(total));
   const auto cost = [&](Eigen::Index i, Scalar distance) {
     return weights.given() ? weights[i] * static_cast<double>(distance)
@@ -156,7 +158,7 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
   // A point drawn by weight alone. Unweighted, this is the same draw as with every weight 1
   // (the first prefix sum above unit() * n), so weights of 1 give the unweighted fit.
   std::optional<weighted_draw<Scalar, Collective>> by_weight;
-  if (weights.given()) by_weight.emplace(weights, n, team, processes);
+  if (weights.given()) by_weight.emplace(fit);
   const auto any_point = [&] {
     if (by_weight) return (*by_weight)(random);
     const double target = random.unit() * static_cast<double>(total);
@@ -219,9 +221,12 @@ void kmeans_plus_plus(const points_view<Scalar>& points, const point_weights<Sca
 /// everything else here, is the same for every thread count and every split among processes; the
 /// processes exchange one sample per round instead of one point per k-means++ trial.
 template <typename Scalar, typename Collective>
-void kmeans_parallel(const points_view<Scalar>& points, const point_weights<Scalar>& weights, int k,
-                     rng& random, const bounding_box& box, thread_team& team,
-                     const Collective& processes, row_matrix<Scalar>& centres) {
+void kmeans_parallel(const fit_context<Scalar, Collective>& fit, int k, rng& random,
+                     row_matrix<Scalar>& centres) {
+  const points_view<Scalar>& points = fit.points;
+  const point_weights<Scalar>& weights = fit.weights;
+  thread_team& team = fit.team;
+  const Collective& processes = fit.processes;
   constexpr int rounds = 5;        // Bahmani et al. find 5 rounds enough, with l = 2k
   constexpr int most_rounds = 64;  // only while fewer than k candidates
   const double oversampling = 2.0 * k;
@@ -230,7 +235,7 @@ void kmeans_parallel(const points_view<Scalar>& points, const point_weights<Scal
   const Eigen::Index total = processes.total();
 
   // As in kmeans_plus_plus: no two points are farther apart than the box's diagonal.
-  const exact_grid grid(box.squared_diagonal() * 1.01 * weights.largest,
+  const exact_grid grid(fit.box.squared_diagonal() * 1.01 * weights.largest,
                         static_cast<double>(total));
 
   std::vector<Scalar> closest(static_cast<std::size_t>(n));  // squared distance to candidates
@@ -242,7 +247,7 @@ void kmeans_parallel(const points_view<Scalar>& points, const point_weights<Scal
 
   Eigen::Index first = 0;
   if (weights.given()) {
-    first = weighted_draw<Scalar, Collective>(weights, n, team, processes)(random);
+    first = weighted_draw<Scalar, Collective>(fit)(random);
   } else {
     const double target = random.unit() * static_cast<double>(total);
     first = std::min(static_cast<Eigen::Index>(target), total - 1);
@@ -326,15 +331,18 @@ void kmeans_parallel(const points_view<Scalar>& points, const point_weights<Scal
 
   // The same few candidates on every process: the rest is one process's k-means++.
   const point_weights<Scalar> candidate_point_weights{candidate_weights.data(), heaviest};
-  kmeans_plus_plus(view_of_rows(candidates), candidate_point_weights, k, random, box, team, solo(m),
-                   centres);
+  const solo one_process(m);
+  kmeans_plus_plus(fit_context<Scalar, solo>{view_of_rows(candidates), candidate_point_weights,
+                                             fit.box, team, one_process},
+                   k, random, centres);
 }
 
 /// The first k points of positive weight (all points weigh 1 without weights), in global order.
 template <typename Scalar, typename Collective>
-row_matrix<Scalar> first_k_centres(const points_view<Scalar>& points,
-                                   const point_weights<Scalar>& weights, int k,
-                                   const Collective& processes) {
+row_matrix<Scalar> first_k_centres(const fit_context<Scalar, Collective>& fit, int k) {
+  const points_view<Scalar>& points = fit.points;
+  const point_weights<Scalar>& weights = fit.weights;
+  const Collective& processes = fit.processes;
   // The points of positive weight on the processes before this one decide the first slot here
   // (counts below 2^53 sum exactly in double).
   double before = 0;
@@ -351,28 +359,25 @@ row_matrix<Scalar> first_k_centres(const points_view<Scalar>& points,
 
 /// The initial centres for `opts`, k x d, on every process.
 template <typename Scalar, typename Collective>
-row_matrix<Scalar> initial_centres(const points_view<Scalar>& points,
-                                   const point_weights<Scalar>& weights, const options& opts,
-                                   std::uint64_t seed, const bounding_box& box, thread_team& team,
-                                   const Collective& processes) {
+row_matrix<Scalar> initial_centres(const fit_context<Scalar, Collective>& fit, const options& opts,
+                                   std::uint64_t seed) {
   rng random(seed);
   switch (opts.init) {
     case init_method::first_k:
-      return first_k_centres(points, weights, opts.k, processes);
+      return first_k_centres(fit, opts.k);
     case init_method::random:
-      return rows_at(processes, points,
-                     weights.given() ? weighted_distinct_indices(weights, points.rows(), opts.k,
-                                                                 random, team, processes)
-                                     : distinct_indices(processes.total(), opts.k, random));
+      return rows_at(fit.processes, fit.points,
+                     fit.weights.given() ? weighted_distinct_indices(fit, opts.k, random)
+                                         : distinct_indices(fit.processes.total(), opts.k, random));
     case init_method::kmeans_parallel:
     case init_method::kmeans_plus_plus:
       break;
   }
-  row_matrix<Scalar> centres(opts.k, points.cols());
+  row_matrix<Scalar> centres(opts.k, fit.points.cols());
   if (opts.init == init_method::kmeans_parallel) {
-    kmeans_parallel(points, weights, opts.k, random, box, team, processes, centres);
+    kmeans_parallel(fit, opts.k, random, centres);
   } else {
-    kmeans_plus_plus(points, weights, opts.k, random, box, team, processes, centres);
+    kmeans_plus_plus(fit, opts.k, random, centres);
   }
   return centres;
 }

@@ -12,6 +12,8 @@
 #include "../result.hpp"
 #include "../strategy.hpp"
 #include "collective.hpp"
+#include "fit_context.hpp"
+#include "inertia.hpp"
 #include "init.hpp"
 #include "moves.hpp"
 #include "parallel.hpp"
@@ -29,16 +31,16 @@ namespace km::detail {
 /// (collective.hpp) each assigns its own points; the labels returned are those of this process's
 /// points, everything else is the same on every process.
 template <typename Strategy, typename Scalar, typename Collective>
-result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scalar>& weights,
-                     row_matrix<Scalar> centres, const bounding_box& box, const options& opts,
-                     int run, thread_team& team, const Collective& processes) {
+result<Scalar> lloyd(const fit_context<Scalar, Collective>& fit, row_matrix<Scalar> centres,
+                     const options& opts, int run) {
+  const points_view<Scalar>& points = fit.points;
+  thread_team& team = fit.team;
   const Eigen::Index n = points.rows();
   using assigner = typename Strategy::template assigner<Scalar>;
   // A process may hold no points; it then takes part in the sums only.
   std::optional<assigner> assign;
   if (n > 0) assign.emplace(points, team);
-  centre_update<Scalar, Collective> update(points, static_cast<int>(centres.rows()), box, weights,
-                                           processes);
+  centre_update<Scalar, Collective> update(fit, static_cast<int>(centres.rows()));
   row_matrix<Scalar> next(centres.rows(), centres.cols());
 
   result<Scalar> out;
@@ -60,11 +62,10 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
       if (reported) {
         std::function<void()> write;
         if (write_out) write = [&] { assign->write_labels(out.labels); };
-        return inertia(assign->own_points(), centres, box, team, weights, processes, write);
+        return inertia(fit, assign->own_points(), centres, write);
       }
     }
-    return inertia(labelled_points<Scalar>{points, out.labels}, centres, box, team, weights,
-                   processes);
+    return inertia(fit, labelled_points<Scalar>{points, out.labels}, centres);
   };
   bool within_tolerance = false;
   bool stop_requested = false;
@@ -104,7 +105,7 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
     std::swap(centres, next);
     within_tolerance = opts.tolerance > 0 && report.centre_shift <= opts.tolerance;
     // Processes stop together: when any one's callback asks to.
-    if (opts.on_iteration) stop_requested = processes.any(!opts.on_iteration(report));
+    if (opts.on_iteration) stop_requested = fit.processes.any(!opts.on_iteration(report));
   }
   out.centers = std::move(centres);
   out.distance_computations = assign ? assign->distance_computations() : 0;
@@ -113,20 +114,16 @@ result<Scalar> lloyd(const points_view<Scalar>& points, const point_weights<Scal
 
 /// The fit: options::n_init runs from the initial centres that opts.init picks (one run from
 /// `given` centres, when not null), the lowest inertia kept, the earliest run on a tie. Inputs
-/// are checked already; `box` bounds the points and any given centres.
+/// are checked already.
 template <typename Strategy, typename Scalar, typename Collective>
-result<Scalar> best_of_runs(const points_view<Scalar>& points, const point_weights<Scalar>& weights,
-                            const row_matrix<Scalar>* given, const bounding_box& box,
-                            const options& opts, thread_team& team, const Collective& processes) {
+result<Scalar> best_of_runs(const fit_context<Scalar, Collective>& fit,
+                            const row_matrix<Scalar>* given, const options& opts) {
   const int runs = given != nullptr ? 1 : opts.n_init;
   result<Scalar> best;
   for (int run = 0; run < runs; ++run) {
     row_matrix<Scalar> centres =
-        given != nullptr ? *given
-                         : initial_centres(points, weights, opts, run_seed(opts.seed, run), box,
-                                           team, processes);
-    result<Scalar> fitted =
-        lloyd<Strategy>(points, weights, std::move(centres), box, opts, run, team, processes);
+        given != nullptr ? *given : initial_centres(fit, opts, run_seed(opts.seed, run));
+    result<Scalar> fitted = lloyd<Strategy>(fit, std::move(centres), opts, run);
     if (run == 0 || fitted.inertia < best.inertia) best = std::move(fitted);
   }
   return best;

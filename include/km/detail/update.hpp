@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <utility>
 #include <vector>
 
@@ -15,6 +14,7 @@
 #include "collective.hpp"
 #include "distance.hpp"
 #include "exact_sum.hpp"
+#include "fit_context.hpp"
 #include "moves.hpp"
 #include "parallel.hpp"
 #include "point_weights.hpp"
@@ -45,29 +45,30 @@ class centre_update final : public point_moves<Scalar> {
   static constexpr bool exact_products = sizeof(Scalar) * 2 <= sizeof(double);
 
  public:
-  /// `box` bounds every coordinate of the points of every process (validate.hpp computes it).
-  centre_update(const points_view<Scalar>& points, int k, const bounding_box& box,
-                const point_weights<Scalar>& weights, const Collective& processes)
-      : processes_(processes),
-        points_(points),
-        weights_(weights),
-        width_(points.cols() + (weights.given() ? 1 : 0)),
+  /// The sums of `fit`'s points in k clusters; its box sizes their grids.
+  centre_update(const fit_context<Scalar, Collective>& fit, int k)
+      : processes_(fit.processes),
+        points_(fit.points),
+        weights_(fit.weights),
+        width_(fit.points.cols() + (fit.weights.given() ? 1 : 0)),
         sigmas_(levels, width_),
         sums_(Eigen::Index{k} * levels, width_),
         counts_(k) {
     // Sums hold at most n members, but a point taken out and put back passes through the
     // intermediate totals too; 4n terms is a safe bound for the grids' headroom. A weighted
     // product of doubles enters as two terms, and 1% covers its rounding above the bound.
-    const double n = static_cast<double>(processes.total());
+    const point_weights<Scalar>& weights = fit.weights;
+    const double n = static_cast<double>(fit.processes.total());
     const double terms = (weights.given() && !exact_products ? 8.0 : 4.0) * n;
     const double scale = weights.given() ? weights.largest * 1.01 : 1.0;
     const auto set_grid = [&](Eigen::Index column, const exact_grid& grid) {
       for (int l = 0; l < levels; ++l)
         sigmas_(l, column) = grid.sigma(l);
     };
-    for (Eigen::Index j = 0; j < points.cols(); ++j)
-      set_grid(j, exact_grid(scale * box.largest_magnitude(j), terms));
-    if (weights.given()) set_grid(points.cols(), exact_grid(weights.largest, 4.0 * n));
+    const Eigen::Index d = fit.points.cols();
+    for (Eigen::Index j = 0; j < d; ++j)
+      set_grid(j, exact_grid(scale * fit.box.largest_magnitude(j), terms));
+    if (weights.given()) set_grid(d, exact_grid(weights.largest, 4.0 * n));
     sums_.setZero();
     counts_.setZero();
   }
@@ -381,33 +382,6 @@ class centre_update final : public point_moves<Scalar> {
   sum_matrix combined_sums_;        // of every process, when there are several
   count_vector combined_counts_;
 };
-
-/// Sum of the canonical squared distances of the points of every process to their centres (each
-/// times its weight), exact on the grids of exact_grid (so independent of order), rounded once.
-/// `beside`, when given, runs on the team in the same run (grid_level_sums).
-template <typename Scalar, typename Collective>
-double inertia(const labelled_points<Scalar>& points, const row_matrix<Scalar>& centres,
-               const bounding_box& box, thread_team& team, const point_weights<Scalar>& weights,
-               const Collective& processes, const std::function<void()>& beside = {}) {
-  // No point of the box is farther from a centre than its farthest corner; 1% covers the
-  // rounding of that bound and of the canonical distances.
-  double bound = 0;
-  for (Eigen::Index c = 0; c < centres.rows(); ++c)
-    bound = std::max(bound, box.squared_to_farthest_corner(centres.row(c)) * 1.01);
-  // A weighted term is rounded once more, by at most half an ulp: within the 1%.
-  const exact_grid grid(bound * weights.largest, static_cast<double>(processes.total()));
-  const points_view<Scalar>& rows = points.rows;
-  auto sums = grid_level_sums(
-      grid, rows.rows(), team,
-      [&](Eigen::Index r) {
-        const double distance = static_cast<double>(squared_distance(
-            rows.row(r).data(), centres.row(points.labels[r]).data(), rows.cols()));
-        return weights.given() ? weights[points.index(r)] * distance : distance;
-      },
-      beside);
-  processes.sum(sums.data(), static_cast<int>(sums.size()));
-  return rounded_sum(sums);
-}
 
 /// Summed squared move of the centres, in centre order.
 template <typename Scalar>
