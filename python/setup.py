@@ -52,6 +52,8 @@ include = km_include_dir()
 core = Pybind11Extension(
     "km._core",
     ["cpp/core.cpp"],
+    # So that a changed header rebuilds the module (setuptools compares times).
+    depends=[str(path) for path in sorted((include / "km").rglob("*.hpp"))],
     include_dirs=[str(include), eigen_include_dir()],
     cxx_std=17,
     # After Python's own flags, so these win: -O3 as km's Release builds, no debug information

@@ -236,6 +236,48 @@ py::tuple fit(const py::array& points, const std::string& algorithm, int k, cons
   });
 }
 
+py::tuple mini_batch_fit(const py::array& points, int k, const std::string& init,
+                         std::uint64_t seed, Eigen::Index batch_size, int max_steps,
+                         int max_no_improvement, double tolerance, Eigen::Index init_size,
+                         int threads, const std::optional<py::array>& sample_weight,
+                         const std::optional<py::array>& initial_centres) {
+  return with_scalar(points, [&](auto scalar) {
+    using Scalar = decltype(scalar);
+    const rows_map<Scalar> x = rows_of<Scalar>(points, "X");
+    std::optional<vector_map<Scalar>> weights;
+    if (sample_weight) weights.emplace(entries_of<Scalar>(*sample_weight, "sample_weight"));
+    std::optional<rows_map<Scalar>> centres;
+    if (initial_centres) centres.emplace(rows_of<Scalar>(*initial_centres, "init"));
+
+    km::mini_batch_options opts;
+    opts.k = k;
+    opts.init = init_method_named(init);
+    opts.seed = seed;
+    opts.batch_size = batch_size;
+    opts.max_steps = max_steps;
+    opts.max_no_improvement = max_no_improvement;
+    opts.tolerance = tolerance;
+    opts.init_size = init_size;
+    opts.threads = threads;
+    const km::mini_batch_kmeans model(opts);
+    km::result<Scalar> r;
+    {
+      const py::gil_scoped_release released;
+      if (weights && centres) {
+        r = model.fit(x, km::weights(*weights), *centres);
+      } else if (weights) {
+        r = model.fit(x, km::weights(*weights));
+      } else if (centres) {
+        r = model.fit(x, *centres);
+      } else {
+        r = model.fit(x);
+      }
+    }
+    return py::make_tuple(to_numpy(std::move(r.labels)), to_numpy(std::move(r.centers)),
+                          static_cast<double>(r.inertia), r.iterations, r.converged);
+  });
+}
+
 py::array predict(const py::array& points, const py::array& centres, const std::string& algorithm,
                   int threads) {
   return with_scalar(points, [&](auto scalar) {
@@ -310,6 +352,10 @@ PYBIND11_MODULE(_core, m) {
         py::arg("seed"), py::arg("n_init"), py::arg("max_iterations"), py::arg("tolerance"),
         py::arg("threads"), py::arg("sample_weight"), py::arg("initial_centres"),
         py::arg("interruptible"));
+  m.def("mini_batch_fit", &mini_batch_fit, py::arg("X"), py::arg("k"), py::arg("init"),
+        py::arg("seed"), py::arg("batch_size"), py::arg("max_steps"), py::arg("max_no_improvement"),
+        py::arg("tolerance"), py::arg("init_size"), py::arg("threads"), py::arg("sample_weight"),
+        py::arg("initial_centres"));
   m.def("predict", &predict, py::arg("X"), py::arg("centres"), py::arg("algorithm"),
         py::arg("threads"));
   m.def("transform", &transform, py::arg("X"), py::arg("centres"), py::arg("threads"));

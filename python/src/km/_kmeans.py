@@ -1,25 +1,21 @@
 """km.KMeans: scikit-learn's KMeans API on km's exact Lloyd iteration."""
 
-import numbers
-import warnings
-
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    ClusterMixin,
-    TransformerMixin,
-)
-from sklearn.utils import check_array, check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _core
+from ._base import (
+    _check_init,
+    _check_int,
+    _check_real,
+    _Clustering,
+    _n_init,
+    _seed,
+    _strategy_named,
+    _threads,
+)
 
-# scikit-learn's names for Lloyd's algorithm; every km strategy computes it exactly.
-_LLOYD_ALIASES = ("auto", "lloyd")
 
-
-class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+class KMeans(_Clustering):
     """Exact k-means (Lloyd's algorithm) on the km C++ library.
 
     The same data and parameters give the same labels, centres and inertia, bit for bit, whatever
@@ -123,32 +119,21 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         -------
         self
         """
-        X = self._validate_data(X, dtype=[np.float64, np.float32], order="C")
-        n_samples = X.shape[0]
-        n_clusters = _check_int(self.n_clusters, "n_clusters", 1)
-        if n_samples < n_clusters:
-            raise ValueError(f"n_samples={n_samples} should be >= n_clusters={n_clusters}.")
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        X, n_clusters, sample_weight = self._check_training_data(X, sample_weight)
         init, centres = _check_init(self.init, X, n_clusters)
         n_init = _n_init(self.n_init, self.init, centres is not None)
         max_iter = _check_int(self.max_iter, "max_iter", 1)
-        tol = _check_real(self.tol, "tol")
-        seed = _seed(self.random_state)
-        algorithm = _strategy(self.algorithm)
-        threads = _threads(self.n_threads)
-
-        self._tol = tol * _core.mean_variance(X) if tol > 0 else 0.0
+        self._tol = self._tolerance(X, _check_real(self.tol, "tol"))
         labels, centers, inertia, iterations, _ = _core.fit(
             X,
-            algorithm=algorithm,
+            algorithm=self._strategy(),
             k=n_clusters,
             init=init,
-            seed=seed,
+            seed=_seed(self.random_state),
             n_init=n_init,
             max_iterations=max_iter + 1,
             tolerance=self._tol,
-            threads=threads,
+            threads=_threads(self.n_threads),
             sample_weight=sample_weight,
             initial_centres=centres,
             interruptible=False,
@@ -160,44 +145,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self._n_features_out = n_clusters
         return self
 
-    def fit_predict(self, X, y=None, sample_weight=None):
-        """Compute the clustering and return each sample's cluster (``labels_``)."""
-        return self.fit(X, sample_weight=sample_weight).labels_
-
-    def fit_transform(self, X, y=None, sample_weight=None):
-        """Compute the clustering and return the distances of X to the centres."""
-        return self.fit(X, sample_weight=sample_weight).transform(X)
-
-    def predict(self, X):
-        """The index of the closest centre of each sample (ties to the lowest index), exactly as
-        the fit's assignment decides it: ``predict(X)`` equals ``labels_`` on the training X."""
-        X = self._check_test_data(X)
-        return _core.predict(
-            X, self.cluster_centers_, _strategy(self.algorithm), _threads(self.n_threads)
-        )
-
-    def transform(self, X):
-        """Euclidean distances of each sample to each centre: (n_samples, n_clusters)."""
-        X = self._check_test_data(X)
-        return _core.transform(X, self.cluster_centers_, _threads(self.n_threads))
-
-    def score(self, X, y=None, sample_weight=None):
-        """Opposite of the k-means objective of X: minus the (weighted) sum of squared distances
-        of the samples to their closest centre."""
-        X = self._check_test_data(X)
-        labels = _core.predict(
-            X, self.cluster_centers_, _strategy(self.algorithm), _threads(self.n_threads)
-        )
-        difference = X - self.cluster_centers_[labels]
-        squares = np.einsum("ij,ij->i", difference, difference, dtype=np.float64)
-        if sample_weight is not None:
-            squares *= _check_sample_weight(sample_weight, X, dtype=np.float64)
-        return -float(squares.sum())
-
-    def _check_test_data(self, X):
-        check_is_fitted(self)
-        # In the centres' dtype: km compares a point with a centre in one precision.
-        return self._validate_data(X, dtype=self.cluster_centers_.dtype, order="C", reset=False)
+    def _strategy(self):
+        return _strategy_named(self.algorithm)
 
     def _more_tags(self):
         return {
@@ -210,84 +159,3 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                 ),
             },
         }
-
-
-def _check_int(value, name, least):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < least:
-        raise ValueError(f"{name} = {value!r} must be an integer >= {least}")
-    return int(value)
-
-
-def _check_real(value, name):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < np.inf:
-        raise ValueError(f"{name} = {value!r} must be a finite number >= 0")
-    return float(value)
-
-
-def _check_init(init, X, n_clusters):
-    """The init method's name, and the initial centres when init is an array (else None)."""
-    if isinstance(init, str):
-        if init not in _core.init_methods:
-            raise ValueError(
-                f"init = {init!r} must be an array of initial centres or one of "
-                f"{', '.join(repr(name) for name in _core.init_methods)}"
-            )
-        return init, None
-    if callable(init):
-        raise ValueError("init: callables are not supported; pass an array of initial centres")
-    centres = check_array(init, dtype=X.dtype, order="C", input_name="init")
-    if centres.shape != (n_clusters, X.shape[1]):
-        raise ValueError(
-            f"init has shape {centres.shape}, but must be (n_clusters, n_features) = "
-            f"{(n_clusters, X.shape[1])}"
-        )
-    return _core.init_methods[0], centres
-
-
-def _n_init(n_init, init, given_centres):
-    if isinstance(n_init, str):
-        if n_init != "auto":
-            raise ValueError(f"n_init = {n_init!r} must be 'auto' or an integer >= 1")
-        return 10 if isinstance(init, str) and init == "random" else 1
-    n_init = _check_int(n_init, "n_init", 1)
-    if given_centres and n_init != 1:
-        warnings.warn(
-            f"Explicit initial center position passed: performing only one init in KMeans "
-            f"instead of n_init={n_init}.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return 1
-    return n_init
-
-
-def _seed(random_state):
-    """km's 64-bit seed: an int as it is, else drawn from a RandomState (None: NumPy's global)."""
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if not 0 <= random_state < 2**64:
-            raise ValueError(f"random_state = {random_state} must be in [0, 2**64)")
-        return int(random_state)
-    if random_state is not None and not isinstance(random_state, np.random.RandomState):
-        raise ValueError(
-            f"random_state = {random_state!r} must be None, an int or a numpy.random.RandomState"
-        )
-    state = check_random_state(random_state)
-    return int(state.randint(np.iinfo(np.int64).max, dtype=np.int64))
-
-
-def _strategy(algorithm):
-    if algorithm in _LLOYD_ALIASES:
-        return "automatic"
-    if not isinstance(algorithm, str) or algorithm not in _core.strategies:
-        raise ValueError(
-            f"algorithm = {algorithm!r} must be one of "
-            f"{', '.join(repr(name) for name in _LLOYD_ALIASES + _core.strategies)}"
-        )
-    return algorithm
-
-
-def _threads(n_threads):
-    """km's thread count: 0 means all hardware threads."""
-    if n_threads is None:
-        return 0
-    return _check_int(n_threads, "n_threads", 1)
