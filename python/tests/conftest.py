@@ -1,0 +1,40 @@
+"""Shared helpers of km's Python tests: the data sets and the repository's paths."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn import datasets
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+# The data sets of ../shared/data (or KM_DATA_DIR), when present: a clean clone has none.
+DATA_DIR = Path(os.environ.get("KM_DATA_DIR", REPOSITORY.parent / "shared" / "data"))
+
+# scikit-learn's bundled sets (in Debian's python3-sklearn), with the k of their classes.
+SKLEARN_SETS = {
+    "iris": (datasets.load_iris, 3),
+    "wine": (datasets.load_wine, 3),
+    "breast_cancer": (datasets.load_breast_cancer, 2),
+    "digits": (datasets.load_digits, 10),
+}
+
+
+def sklearn_set(name):
+    load, k = SKLEARN_SETS[name]
+    return np.ascontiguousarray(load().data, dtype=np.float64), k
+
+
+def shared_set(name):
+    """Points of DATA_DIR/name.csv; skips the test when the file is absent."""
+    path = DATA_DIR / f"{name}.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (set KM_DATA_DIR to the folder of the shared data sets)")
+    return np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
+
+
+def blobs(n, d, centres, seed=0, dtype=np.float64):
+    """Gaussian blobs with continuous coordinates: distance ties have probability zero."""
+    X, _ = datasets.make_blobs(n, d, centers=centres, cluster_std=2.0, random_state=seed)
+    return np.ascontiguousarray(X, dtype=dtype)
