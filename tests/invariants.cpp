@@ -1,5 +1,6 @@
 // Properties every fit must have, whatever the strategy.
 #include <limits>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -146,6 +147,25 @@ TEMPLATE_TEST_CASE("stopping rules", "[invariants]", float, double) {
     again.max_iterations = 1;
     const auto relabelled = km::kmeans<km::naive>(again).fit(points, stopped.centers);
     CHECK((relabelled.labels.array() == stopped.labels.array()).all());
+  }
+  SECTION("report_inertia = false leaves the inertia out of the reports but the last") {
+    std::vector<double> reported;
+    opts.on_iteration = [&reported](const km::iteration_report& report) {
+      reported.push_back(report.inertia);
+      return true;
+    };
+    const auto with_inertia = km::kmeans<km::kd_tree>(opts).fit(points);
+    const std::vector<double> full_reports = reported;
+    reported.clear();
+    opts.report_inertia = false;
+    const auto without = km::kmeans<km::kd_tree>(opts).fit(points);
+    REQUIRE(reported.size() == full_reports.size());
+    REQUIRE(reported.size() >= 3);
+    CHECK(reported.front() == 0);
+    CHECK(full_reports.front() > 0);
+    CHECK(reported.back() == full_reports.back());
+    CHECK(without.inertia == with_inertia.inertia);
+    CHECK((without.centers.array() == with_inertia.centers.array()).all());
   }
 }
 

@@ -50,6 +50,10 @@ struct options {
   /// run then makes one last assignment pass so that the labels it returns belong to the
   /// centres it returns.
   std::function<bool(const iteration_report&)> on_iteration = {};
+  /// Whether on_iteration's reports before the last carry the inertia, which costs a pass over
+  /// the points each iteration. false leaves it 0 there, for a callback that only decides
+  /// whether to go on (the last report always has it). The result is the same either way.
+  bool report_inertia = true;
 };
 
 }  // namespace km

@@ -99,7 +99,7 @@ result<Scalar> lloyd(const fit_context<Scalar, Collective>& fit, row_matrix<Scal
       break;
     }
     // Inertia costs a pass over the points; only a callback needs it before the end.
-    if (opts.on_iteration) report.inertia = current_inertia(false);
+    if (opts.on_iteration && opts.report_inertia) report.inertia = current_inertia(false);
     update(centres, next, current_labels, team);
     report.centre_shift = centre_shift(centres, next);
     std::swap(centres, next);
