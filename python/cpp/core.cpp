@@ -192,7 +192,7 @@ class interruption {
 py::tuple fit(const py::array& points, const std::string& algorithm, int k, const std::string& init,
               std::uint64_t seed, int n_init, int max_iterations, double tolerance, int threads,
               const std::optional<py::array>& sample_weight,
-              const std::optional<py::array>& initial_centres, bool interruptible) {
+              const std::optional<py::array>& initial_centres) {
   return with_scalar(points, [&](auto scalar) {
     using Scalar = decltype(scalar);
     const rows_map<Scalar> x = rows_of<Scalar>(points, "X");
@@ -210,11 +210,10 @@ py::tuple fit(const py::array& points, const std::string& algorithm, int k, cons
     opts.tolerance = tolerance;
     opts.threads = threads;
     interruption interrupt;
-    if (interruptible) {
-      opts.on_iteration = [&interrupt](const km::iteration_report&) {
-        return interrupt.keep_going();
-      };
-    }
+    opts.on_iteration = [&interrupt](const km::iteration_report&) {
+      return interrupt.keep_going();
+    };
+    opts.report_inertia = false;  // a pass over the points each iteration, for nothing here
 
     km::result<Scalar> r;
     with_strategy_named(algorithm, [&](auto strategy) {
@@ -350,8 +349,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("init_methods") = init_method_names();
   m.def("fit", &fit, py::arg("X"), py::arg("algorithm"), py::arg("k"), py::arg("init"),
         py::arg("seed"), py::arg("n_init"), py::arg("max_iterations"), py::arg("tolerance"),
-        py::arg("threads"), py::arg("sample_weight"), py::arg("initial_centres"),
-        py::arg("interruptible"));
+        py::arg("threads"), py::arg("sample_weight"), py::arg("initial_centres"));
   m.def("mini_batch_fit", &mini_batch_fit, py::arg("X"), py::arg("k"), py::arg("init"),
         py::arg("seed"), py::arg("batch_size"), py::arg("max_steps"), py::arg("max_no_improvement"),
         py::arg("tolerance"), py::arg("init_size"), py::arg("threads"), py::arg("sample_weight"),

@@ -108,7 +108,7 @@ def test_core_refuses_what_it_would_have_to_copy():
     # The Python layer converts; the C++ layer only reads in place, and says so otherwise.
     arguments = dict(algorithm="automatic", k=2, init="k-means++", seed=0, n_init=1,
                      max_iterations=10, tolerance=0.0, threads=1, sample_weight=None,
-                     initial_centres=None, interruptible=False)
+                     initial_centres=None)
     with pytest.raises(ValueError, match="km: X must be C-contiguous"):
         _core.fit(np.asfortranarray(X), **arguments)
     with pytest.raises(TypeError, match="km: X must be float32 or float64, got int64"):

@@ -136,7 +136,6 @@ class KMeans(_Clustering):
             threads=_threads(self.n_threads),
             sample_weight=sample_weight,
             initial_centres=centres,
-            interruptible=False,
         )
         self.cluster_centers_ = centers
         self.labels_ = labels
