@@ -21,14 +21,21 @@ from conftest import SKLEARN_SETS, shared_set, sklearn_set
 # Sets of ../shared/data, with the k their README suggests.
 SHARED_SETS = {
     "uef_s1": 15,
+    "uef_s2": 15,
+    "uef_s3": 15,
+    "uef_s4": 15,
     "uef_a1": 20,
+    "uef_a2": 35,
+    "uef_a3": 50,
     "uef_unbalance": 8,
+    "uef_birch1": 100,
+    "uef_birch2": 100,
     "uci_statlog": 7,
     "pendigits": 10,
     "satimage": 6,
     "shuttle": 7,
-    "uef_birch1": 100,
     "skin_nonskin": 2,
+    "kddcup99_10pct_dedup": 23,
     "mnist_test": 10,
 }
 
