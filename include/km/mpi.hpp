@@ -323,7 +323,8 @@ class kmeans {
         {"n_init", options_.n_init},
         {"max_iterations", options_.max_iterations},
         {"tolerance", static_cast<std::int64_t>(tolerance_bits)},
-        {"on_iteration (set or not)", options_.on_iteration ? 1 : 0}};
+        {"on_iteration (set or not)", options_.on_iteration ? 1 : 0},
+        {"report_inertia", options_.report_inertia ? 1 : 0}};
     for (const auto& [name, value] : fields) {
       if (processes.min(value) != processes.max(value)) {
         throw invalid_input(std::string("options differ between processes: ") + name +

@@ -109,6 +109,16 @@ TEST_CASE("inputs that do not fit together are refused on every process", "[mpi]
                                  "options differ between processes: seed");
     }
   }
+  SECTION("per-pass inertia reported on some processes only") {
+    // Its sum is collective: processes that disagreed would wait on each other.
+    km::options mixed = opts;
+    mixed.on_iteration = [](const km::iteration_report&) { return true; };
+    if (rank() == processes() - 1) mixed.report_inertia = false;
+    if (processes() > 1) {
+      require_refused_everywhere([&] { km::mpi::kmeans<>(mixed, MPI_COMM_WORLD).fit(mine); },
+                                 "options differ between processes: report_inertia");
+    }
+  }
   SECTION("a bad thread count on one process") {
     km::options mixed = opts;
     if (rank() == processes() - 1) mixed.threads = -1;
