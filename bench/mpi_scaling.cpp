@@ -181,7 +181,9 @@ double time_centre_update(const settings& s, const km::row_matrix<double>& mine,
   box.extend(initial);
   const kd::solo alone(mine.rows());
   kd::thread_team team(1);
-  kd::centre_update<double, kd::solo> update(points, s.k, box, kd::point_weights<double>{}, alone);
+  const kd::point_weights<double> unweighted;
+  const kd::fit_context<double, kd::solo> fit{points, unweighted, box, team, alone};
+  kd::centre_update<double, kd::solo> update(fit, s.k);
   Eigen::VectorXi labels(mine.rows());
   for (Eigen::Index i = 0; i < labels.size(); ++i)
     labels[i] = static_cast<int>(i % s.k);
