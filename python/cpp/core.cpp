@@ -189,17 +189,37 @@ class interruption {
   PyObject* trace_ = nullptr;
 };
 
+// A fit's arrays, read in place: X, and the sample weights and initial centres when given.
+template <typename Scalar>
+struct fit_input {
+  fit_input(const py::array& points, const std::optional<py::array>& sample_weight,
+            const std::optional<py::array>& initial_centres)
+      : x(rows_of<Scalar>(points, "X")) {
+    if (sample_weight) weights.emplace(entries_of<Scalar>(*sample_weight, "sample_weight"));
+    if (initial_centres) centres.emplace(rows_of<Scalar>(*initial_centres, "init"));
+  }
+
+  /// model.fit() with whatever was given.
+  template <typename Model>
+  km::result<Scalar> fit_with(const Model& model) const {
+    if (weights && centres) return model.fit(x, km::weights(*weights), *centres);
+    if (weights) return model.fit(x, km::weights(*weights));
+    if (centres) return model.fit(x, *centres);
+    return model.fit(x);
+  }
+
+  rows_map<Scalar> x;
+  std::optional<vector_map<Scalar>> weights;
+  std::optional<rows_map<Scalar>> centres;
+};
+
 py::tuple fit(const py::array& points, const std::string& algorithm, int k, const std::string& init,
               std::uint64_t seed, int n_init, int max_iterations, double tolerance, int threads,
               const std::optional<py::array>& sample_weight,
               const std::optional<py::array>& initial_centres) {
   return with_scalar(points, [&](auto scalar) {
     using Scalar = decltype(scalar);
-    const rows_map<Scalar> x = rows_of<Scalar>(points, "X");
-    std::optional<vector_map<Scalar>> weights;
-    if (sample_weight) weights.emplace(entries_of<Scalar>(*sample_weight, "sample_weight"));
-    std::optional<rows_map<Scalar>> centres;
-    if (initial_centres) centres.emplace(rows_of<Scalar>(*initial_centres, "init"));
+    const fit_input<Scalar> in(points, sample_weight, initial_centres);
 
     km::options opts;
     opts.k = k;
@@ -219,15 +239,7 @@ py::tuple fit(const py::array& points, const std::string& algorithm, int k, cons
     with_strategy_named(algorithm, [&](auto strategy) {
       const km::kmeans<decltype(strategy)> model(opts);
       const py::gil_scoped_release released;
-      if (weights && centres) {
-        r = model.fit(x, km::weights(*weights), *centres);
-      } else if (weights) {
-        r = model.fit(x, km::weights(*weights));
-      } else if (centres) {
-        r = model.fit(x, *centres);
-      } else {
-        r = model.fit(x);
-      }
+      r = in.fit_with(model);
     });
     interrupt.raise_if_pending();
     return py::make_tuple(to_numpy(std::move(r.labels)), to_numpy(std::move(r.centers)),
@@ -242,11 +254,7 @@ py::tuple mini_batch_fit(const py::array& points, int k, const std::string& init
                          const std::optional<py::array>& initial_centres) {
   return with_scalar(points, [&](auto scalar) {
     using Scalar = decltype(scalar);
-    const rows_map<Scalar> x = rows_of<Scalar>(points, "X");
-    std::optional<vector_map<Scalar>> weights;
-    if (sample_weight) weights.emplace(entries_of<Scalar>(*sample_weight, "sample_weight"));
-    std::optional<rows_map<Scalar>> centres;
-    if (initial_centres) centres.emplace(rows_of<Scalar>(*initial_centres, "init"));
+    const fit_input<Scalar> in(points, sample_weight, initial_centres);
 
     km::mini_batch_options opts;
     opts.k = k;
@@ -262,15 +270,7 @@ py::tuple mini_batch_fit(const py::array& points, int k, const std::string& init
     km::result<Scalar> r;
     {
       const py::gil_scoped_release released;
-      if (weights && centres) {
-        r = model.fit(x, km::weights(*weights), *centres);
-      } else if (weights) {
-        r = model.fit(x, km::weights(*weights));
-      } else if (centres) {
-        r = model.fit(x, *centres);
-      } else {
-        r = model.fit(x);
-      }
+      r = in.fit_with(model);
     }
     return py::make_tuple(to_numpy(std::move(r.labels)), to_numpy(std::move(r.centers)),
                           static_cast<double>(r.inertia), r.iterations, r.converged);
