@@ -93,6 +93,58 @@ TEST_CASE("mini-batch stops early, or runs max_steps without a stopping rule", "
   REQUIRE(settled.iterations < 300);
 }
 
+TEST_CASE("mini-batch on_step: one report per step, and false ends the fit there", "[mini_batch]") {
+  const matrix<double> points = blobs<double>(20000, 3, 6, 1.0, 57);
+  km::mini_batch_options opts;
+  opts.k = 6;
+  opts.batch_size = 200;
+  opts.max_steps = 2000;
+  opts.max_no_improvement = 0;  // only the tolerance stops it
+  opts.tolerance = 1e-6;
+  const auto plain = km::mini_batch_kmeans(opts).fit(points);
+  REQUIRE(plain.converged);
+  REQUIRE(plain.iterations > 20);
+
+  SECTION("a callback that goes on changes nothing and sees every step") {
+    std::vector<km::mini_batch_report> reports;
+    opts.on_step = [&reports](const km::mini_batch_report& report) {
+      reports.push_back(report);
+      return true;
+    };
+    require_identical(km::mini_batch_kmeans(opts).fit(points), plain);
+    REQUIRE(reports.size() == static_cast<std::size_t>(plain.iterations));
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+      REQUIRE(reports[i].step == static_cast<int>(i) + 1);
+      REQUIRE(reports[i].batch_inertia > 0);
+      REQUIRE(reports[i].smoothed_inertia > 0);
+    }
+    CHECK(reports.front().smoothed_inertia == reports.front().batch_inertia);
+    // The tolerance rule ended the fit: the last shift is within it, the one before is not.
+    CHECK(reports.back().centre_shift <= opts.tolerance);
+    CHECK(reports[reports.size() - 2].centre_shift > opts.tolerance);
+  }
+  SECTION("false after step 7: the fit of max_steps = 7, labels of its centres") {
+    opts.on_step = [](const km::mini_batch_report& report) { return report.step < 7; };
+    const auto stopped = km::mini_batch_kmeans(opts).fit(points);
+    REQUIRE(stopped.iterations == 7);
+    REQUIRE_FALSE(stopped.converged);
+    km::mini_batch_options capped = opts;
+    capped.on_step = {};
+    capped.max_steps = 7;
+    require_identical(stopped, km::mini_batch_kmeans(capped).fit(points));
+    km::options exact;
+    exact.k = 6;
+    REQUIRE((km::kmeans<km::naive>(exact).predict(points, stopped.centers).array() ==
+             stopped.labels.array())
+                .all());
+  }
+  SECTION("false on the step a stopping rule ends: still converged") {
+    const int last = plain.iterations;
+    opts.on_step = [last](const km::mini_batch_report& report) { return report.step < last; };
+    require_identical(km::mini_batch_kmeans(opts).fit(points), plain);
+  }
+}
+
 TEMPLATE_TEST_CASE("mini-batch weights: scaling by 2 changes nothing; weight 0 pulls nothing",
                    "[mini_batch][weights]", float, double) {
   using Scalar = TestType;

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <type_traits>
@@ -45,6 +46,16 @@
 
 namespace km {
 
+/// What a mini-batch fit reports after every step (see mini_batch_options::on_step).
+struct mini_batch_report {
+  int step = 0;                 ///< 1 for the first batch
+  double batch_inertia = 0;     ///< the batch's mean squared distance to the centres it was
+                                ///< assigned to, before they moved (weighted); 0 when the
+                                ///< batch weighs nothing
+  double smoothed_inertia = 0;  ///< the average of those that max_no_improvement watches
+  double centre_shift = 0;      ///< summed squared move of the centres in this step
+};
+
 /// Options of a mini-batch fit; an aggregate with defaults, like km::options.
 struct mini_batch_options {
   int k = 8;                                         ///< clusters, 1 <= k <= number of points
@@ -61,6 +72,10 @@ struct mini_batch_options {
   /// least 3 k, at most n.
   Eigen::Index init_size = 0;
   int threads = 1;  ///< 0 = all hardware threads; results never depend on it
+  /// Called after every step; return false to end the fit there (converged then says whether a
+  /// stopping rule would have ended it anyway). The labels and inertia still come from the
+  /// final pass over all points.
+  std::function<bool(const mini_batch_report&)> on_step = {};
 };
 
 class mini_batch_kmeans {
@@ -285,22 +300,28 @@ class mini_batch_kmeans {
       }
       out.iterations = step;
 
-      if (options_.tolerance > 0 && shift <= options_.tolerance) {
-        out.converged = true;
-        break;
-      }
+      const double mean = batch_weight > 0 ? batch_inertia / batch_weight : 0;
       if (batch_weight > 0) {
-        const double mean = batch_inertia / batch_weight;
         smoothed = step == 1 ? mean : smoothed * (1 - smoothing) + mean * smoothing;
         if (smoothed < best) {
           best = smoothed;
           without_improvement = 0;
-        } else if (options_.max_no_improvement > 0 &&
-                   ++without_improvement >= options_.max_no_improvement) {
-          out.converged = true;
-          break;
+        } else {
+          ++without_improvement;
         }
       }
+      out.converged =
+          (options_.tolerance > 0 && shift <= options_.tolerance) ||
+          (options_.max_no_improvement > 0 && without_improvement >= options_.max_no_improvement);
+      if (options_.on_step) {
+        mini_batch_report report;
+        report.step = step;
+        report.batch_inertia = mean;
+        report.smoothed_inertia = smoothed;
+        report.centre_shift = shift;
+        if (!options_.on_step(report)) break;
+      }
+      if (out.converged) break;
     }
 
     // Labels and inertia from one exact pass over all points.
