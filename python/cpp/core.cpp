@@ -136,10 +136,10 @@ void with_strategy_named(const std::string& name, F&& f) {
   }
 }
 
-/// Ctrl-C during a fit: after an assignment pass, at most every 50 ms, takes the GIL to let Python
-/// run its signal handlers. When one raises (KeyboardInterrupt), the fit is asked to stop and the
-/// exception is kept until the fit has returned. Only the main thread receives signals, so fits
-/// on other threads never take the GIL.
+/// Ctrl-C during a fit: after an assignment pass or a mini-batch step, at most every 50 ms, takes
+/// the GIL to let Python run its signal handlers. When one raises (KeyboardInterrupt), the fit is
+/// asked to stop and the exception is kept until the fit has returned. Only the main thread
+/// receives signals, so fits on other threads never take the GIL.
 class interruption {
  public:
   interruption()
@@ -158,7 +158,7 @@ class interruption {
     }
   }
 
-  /// The fit's on_iteration callback: false once Python has raised.
+  /// The fit's on_iteration or on_step callback: false once Python has raised.
   bool keep_going() {
     if (pending_) return false;
     if (!main_thread_) return true;
@@ -266,12 +266,15 @@ py::tuple mini_batch_fit(const py::array& points, int k, const std::string& init
     opts.tolerance = tolerance;
     opts.init_size = init_size;
     opts.threads = threads;
+    interruption interrupt;
+    opts.on_step = [&interrupt](const km::mini_batch_report&) { return interrupt.keep_going(); };
     const km::mini_batch_kmeans model(opts);
     km::result<Scalar> r;
     {
       const py::gil_scoped_release released;
       r = in.fit_with(model);
     }
+    interrupt.raise_if_pending();
     return py::make_tuple(to_numpy(std::move(r.labels)), to_numpy(std::move(r.centers)),
                           static_cast<double>(r.inertia), r.iterations, r.converged);
   });
