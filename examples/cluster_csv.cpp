@@ -2,14 +2,17 @@
 //
 //   cluster_csv iris.csv 3                   # labels, a blank line, then the centres on stdout
 //   cluster_csv points.csv 10 vectorised --seed 7 --out-labels labels.txt --out-centres c.csv
+//   cluster_csv big.csv 100 --mini-batch 4096   # approximate, for data too large to sweep often
 //
 // Shows how to load a file into a km::row_matrix<double> (csv_reader.hpp), pick a strategy at
-// run time, follow a fit through options.on_iteration, and report km::invalid_input to a user.
+// run time, follow a fit through options.on_iteration (mini_batch_options.on_step), and report
+// km::invalid_input to a user.
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -38,14 +41,17 @@ Strategies (all give bit-identical results; only their speed differs; default au
   return text + R"(
 Options:
   --seed N             seed of the k-means++ initialisation (default 0); same seed, same result
-  --max-iterations N   cap on the assignment passes (default 300)
+  --max-iterations N   cap on the assignment passes of exact k-means (default 300)
+  --mini-batch B       approximate mini-batch k-means instead (km::mini_batch_kmeans, no
+                       strategy): each step moves the centres from B points drawn at random
+  --max-steps N        cap on the mini-batch steps (default 1000)
   --threads N          threads to use, 0 = all (default 1); the result does not depend on it
   --out-labels FILE    the cluster of each point, 0 to K-1, one per line in input order
   --out-centres FILE   the K centres, one per line, comma-separated
   -h, --help           this text
 Without --out-labels / --out-centres (or with FILE -), both go to standard output: the labels,
 a blank line, the centres. Standard error gets one progress line per iteration (inertia, labels
-changed, summed squared centre shift) and a summary.
+changed, summed squared centre shift) or per 100 mini-batch steps, and a summary.
 
 Input: one point per line, numbers separated by commas, every line with the same number of
 fields. The first line is skipped as a header only when none of its fields is a number (like
@@ -97,10 +103,48 @@ std::string number_text(double value) {
   return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
 }
 
+// Exact k-means with the strategy called `strategy`, a progress line per assignment pass.
+km::result<double> fit_exact(const km::row_matrix<double>& points, km::options opts,
+                             const std::string& strategy) {
+  opts.on_iteration = [](const km::iteration_report& report) {
+    std::fprintf(stderr, "iteration %4d  inertia %-14.8g  changed %-8ld  centre shift %.6g\n",
+                 report.iteration, report.inertia, static_cast<long>(report.labels_changed),
+                 report.centre_shift);
+    return true;  // false would stop the fit early
+  };
+  km::result<double> fit;
+  km::with_strategy<km::exact_strategies>(
+      strategy, [&](auto chosen) { fit = km::kmeans<decltype(chosen)>(opts).fit(points); });
+  return fit;
+}
+
+// Mini-batch k-means with the same k, initialisation, seed and threads, a progress line per 100
+// steps.
+km::result<double> fit_mini_batch(const km::row_matrix<double>& points, const km::options& exact,
+                                  Eigen::Index batch_size, int max_steps) {
+  km::mini_batch_options opts;
+  opts.k = exact.k;
+  opts.init = exact.init;
+  opts.seed = exact.seed;
+  opts.threads = exact.threads;
+  opts.batch_size = batch_size;
+  opts.max_steps = max_steps;
+  opts.on_step = [](const km::mini_batch_report& report) {
+    if (report.step % 100 == 0) {
+      std::fprintf(stderr, "step %6d  batch inertia %-14.8g  smoothed %-14.8g  centre shift %.6g\n",
+                   report.step, report.batch_inertia, report.smoothed_inertia, report.centre_shift);
+    }
+    return true;  // false would stop the fit early
+  };
+  return km::mini_batch_kmeans(opts).fit(points);
+}
+
 int run(int argc, char** argv) {
   std::vector<std::string> positional;
   std::string labels_path = "-", centres_path = "-";
   km::options opts;
+  std::optional<Eigen::Index> batch_size;  // set: mini-batch k-means
+  std::optional<int> max_steps;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const auto value = [&]() -> std::string {
@@ -114,6 +158,10 @@ int run(int argc, char** argv) {
       opts.seed = parse_integer<std::uint64_t>(value(), "--seed");
     } else if (arg == "--max-iterations") {
       opts.max_iterations = parse_integer<int>(value(), "--max-iterations");
+    } else if (arg == "--mini-batch") {
+      batch_size = parse_integer<Eigen::Index>(value(), "--mini-batch");
+    } else if (arg == "--max-steps") {
+      max_steps = parse_integer<int>(value(), "--max-steps");
     } else if (arg == "--threads") {
       opts.threads = parse_integer<int>(value(), "--threads");
     } else if (arg == "--out-labels") {
@@ -130,6 +178,10 @@ int run(int argc, char** argv) {
   if (positional.size() > 3) throw usage_error("unexpected argument '" + positional[3] + "'");
   const std::string& path = positional[0];
   opts.k = parse_integer<int>(positional[1], "K");
+  if (batch_size && positional.size() == 3) {
+    throw usage_error("--mini-batch takes no strategy, got '" + positional[2] + "'");
+  }
+  if (max_steps && !batch_size) throw usage_error("--max-steps needs --mini-batch");
   const std::string strategy = positional.size() == 3 ? positional[2] : "automatic";
   const bool known = km::with_strategy<km::exact_strategies>(strategy, [](auto) {});
   if (!known) {
@@ -139,21 +191,18 @@ int run(int argc, char** argv) {
 
   const km_examples::csv_table table = km_examples::read_csv(path);  // throws csv_error
   const km::row_matrix<double>& points = table.points;
+  const std::string method =
+      batch_size ? "mini-batch of " + std::to_string(*batch_size) + " points" : strategy;
   std::fprintf(stderr, "cluster_csv: %ld points x %ld columns%s, k = %d, %s, seed %llu\n",
                static_cast<long>(points.rows()), static_cast<long>(points.cols()),
-               table.header.empty() ? "" : " (header line skipped)", opts.k, strategy.c_str(),
+               table.header.empty() ? "" : " (header line skipped)", opts.k, method.c_str(),
                static_cast<unsigned long long>(opts.seed));
 
-  opts.on_iteration = [](const km::iteration_report& report) {
-    std::fprintf(stderr, "iteration %4d  inertia %-14.8g  changed %-8ld  centre shift %.6g\n",
-                 report.iteration, report.inertia, static_cast<long>(report.labels_changed),
-                 report.centre_shift);
-    return true;  // false would stop the fit early
-  };
   km::result<double> fit;
   try {
-    km::with_strategy<km::exact_strategies>(
-        strategy, [&](auto chosen) { fit = km::kmeans<decltype(chosen)>(opts).fit(points); });
+    fit = batch_size ? fit_mini_batch(points, opts, *batch_size,
+                                      max_steps.value_or(km::mini_batch_options{}.max_steps))
+                     : fit_exact(points, opts, strategy);
   } catch (const km::invalid_input& error) {
     std::fprintf(stderr, "cluster_csv: %s\n", error.what());
     long row = 0, column = 0;  // km counts rows and columns from 0 and knows of no header
@@ -183,9 +232,11 @@ int run(int argc, char** argv) {
   for (int c = 0; c < opts.k; ++c) {
     sizes += (c > 0 ? " " : "") + std::to_string((fit.labels.array() == c).count());
   }
-  std::fprintf(stderr, "cluster_csv: %s after %d iterations, inertia %.10g, cluster sizes %s\n",
-               fit.converged ? "converged" : "stopped by --max-iterations, not converged,",
-               fit.iterations, fit.inertia, sizes.c_str());
+  const char* passes = batch_size ? "steps" : "iterations";
+  const std::string stopped = std::string("stopped by --max-") + passes + ", not converged,";
+  std::fprintf(stderr, "cluster_csv: %s after %d %s, inertia %s, cluster sizes %s\n",
+               fit.converged ? "converged" : stopped.c_str(), fit.iterations, passes,
+               number_text(fit.inertia).c_str(), sizes.c_str());
   return 0;
 }
 
