@@ -1,6 +1,9 @@
-"""Shared helpers of km's Python tests: the data sets and the repository's paths."""
+"""Shared helpers of km's Python tests: the data sets, the repository's paths and the C++ example
+program cluster_csv."""
 
 import os
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -38,3 +41,26 @@ def blobs(n, d, centres, seed=0, dtype=np.float64):
     """Gaussian blobs with continuous coordinates: distance ties have probability zero."""
     X, _ = datasets.make_blobs(n, d, centers=centres, cluster_std=2.0, random_state=seed)
     return np.ascontiguousarray(X, dtype=dtype)
+
+
+def cluster_csv(directory, X, *arguments):
+    """Runs the C++ example program cluster_csv on X (written to a CSV file in `directory`) with
+    the given arguments after the file; returns its labels, centres, inertia and passes (or
+    steps). Skips the test when the program is not built."""
+    program = os.environ.get("KM_CLUSTER_CSV", REPOSITORY / "build" / "examples" / "cluster_csv")
+    if not os.access(program, os.X_OK):
+        pytest.skip(f"no C++ example program at {program} (build the examples, or set "
+                    "KM_CLUSTER_CSV)")
+    points = directory / "points.csv"
+    # repr gives the shortest text that reads back as the same double.
+    points.write_text("".join(",".join(repr(float(v)) for v in row) + "\n" for row in X))
+    labels, centres = directory / "labels.txt", directory / "centres.csv"
+    run = subprocess.run(
+        [program, points, *map(str, arguments), "--out-labels", labels, "--out-centres", centres],
+        check=True, capture_output=True, text=True,
+    )
+    # The summary, its inertia in the shortest text that reads back as the same double:
+    # "cluster_csv: converged after 12 iterations, inertia 123.45, cluster sizes ..."
+    summary = re.search(r"after (\d+) (?:iterations|steps), inertia (\S+),", run.stderr)
+    return (np.loadtxt(labels, dtype=np.int32), np.loadtxt(centres, delimiter=",", ndmin=2),
+            float(summary.group(2)), int(summary.group(1)))

@@ -1,14 +1,11 @@
 """Same data, same parameters: the same bits, whatever the algorithm and the thread count, and
 the same bits as km's C++ example program cluster_csv (when the build tree has it)."""
 
-import os
-import subprocess
-
 import numpy as np
 import pytest
 
 import km
-from conftest import REPOSITORY, blobs, sklearn_set
+from conftest import blobs, cluster_csv, sklearn_set
 
 ALGORITHMS = km.strategies + ("auto",)
 
@@ -65,31 +62,17 @@ def test_seed_is_kms_seed_and_none_follows_numpys_global_state():
     np.testing.assert_array_equal(first, again)
 
 
-def cluster_csv():
-    path = os.environ.get("KM_CLUSTER_CSV", REPOSITORY / "build" / "examples" / "cluster_csv")
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"no C++ example program at {path} (build the examples, or set KM_CLUSTER_CSV)")
-    return path
-
-
 @pytest.mark.parametrize("algorithm", ["naive", "kd_tree", "automatic"])
 @pytest.mark.parametrize("name, k, seed", [("iris", 3, 0), ("digits", 10, 7), ("wine", 3, 12)])
 def test_same_bits_as_the_cpp_program(tmp_path, name, k, seed, algorithm):
     X, _ = sklearn_set(name)
     X = X + np.random.RandomState(seed).normal(scale=1e-3, size=X.shape)  # not only short decimals
-    points = tmp_path / "points.csv"
-    # repr gives the shortest text that reads back as the same double.
-    points.write_text("".join(",".join(repr(float(v)) for v in row) + "\n" for row in X))
-    labels_path, centres_path = tmp_path / "labels.txt", tmp_path / "centres.csv"
-    subprocess.run(
-        [cluster_csv(), str(points), str(k), algorithm, "--seed", str(seed), "--max-iterations",
-         "300", "--out-labels", str(labels_path), "--out-centres", str(centres_path)],
-        check=True, capture_output=True,
-    )
-    cpp_labels = np.loadtxt(labels_path, dtype=np.int32)
-    cpp_centres = np.loadtxt(centres_path, delimiter=",", ndmin=2)
+    labels, centres, inertia, passes = cluster_csv(
+        tmp_path, X, k, algorithm, "--seed", seed, "--max-iterations", 300)
     # cluster_csv: k-means++, one run, tolerance 0, at most 300 assignment passes.
     model = km.KMeans(k, n_init=1, tol=0, max_iter=299, random_state=seed, algorithm=algorithm)
     model.fit(X)
-    np.testing.assert_array_equal(model.labels_, cpp_labels)
-    assert model.cluster_centers_.tobytes() == cpp_centres.tobytes()
+    np.testing.assert_array_equal(model.labels_, labels)
+    assert model.cluster_centers_.tobytes() == centres.tobytes()
+    assert np.float64(model.inertia_).tobytes() == np.float64(inertia).tobytes()
+    assert model.n_iter_ == min(passes, 299)

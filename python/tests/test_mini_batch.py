@@ -1,11 +1,12 @@
-"""km.MiniBatchKMeans: reproducible on every thread count, close to Lloyd's result, and its labels
-those of an exact assignment to its centres."""
+"""km.MiniBatchKMeans: reproducible on every thread count, the same bits as km's C++ example
+program cluster_csv (when the build tree has it), close to Lloyd's result, and its labels those of
+an exact assignment to its centres."""
 
 import numpy as np
 import pytest
 
 import km
-from conftest import blobs, sklearn_set
+from conftest import blobs, cluster_csv, sklearn_set
 
 
 @pytest.mark.parametrize("weighted", [False, True])
@@ -23,6 +24,27 @@ def test_same_bits_on_every_thread_count(dtype, weighted):
         np.testing.assert_array_equal(fit.labels_, fits[0].labels_)
         assert fit.inertia_ == fits[0].inertia_
         assert fit.n_steps_ == fits[0].n_steps_
+
+
+@pytest.mark.parametrize(
+    "name, k, batch_size, max_iter, seed",
+    [("iris", 3, 32, 100, 0), ("digits", 10, 256, 100, 7), ("digits", 10, 100, 3, 8),
+     ("wine", 3, 64, 100, 12)],
+)
+def test_same_bits_as_the_cpp_program(tmp_path, name, k, batch_size, max_iter, seed):
+    X, _ = sklearn_set(name)
+    X = X + np.random.RandomState(seed).normal(scale=1e-3, size=X.shape)  # not only short decimals
+    # The cap on steps that max_iter means (km.MiniBatchKMeans's docstring).
+    max_steps = max(1, max_iter * len(X) // batch_size)
+    labels, centres, inertia, steps = cluster_csv(
+        tmp_path, X, k, "--mini-batch", batch_size, "--max-steps", max_steps, "--seed", seed)
+    # cluster_csv: k-means++, max_no_improvement 10, tolerance 0, init_size chosen by km.
+    model = km.MiniBatchKMeans(k, batch_size=batch_size, max_iter=max_iter, random_state=seed)
+    model.fit(X)
+    np.testing.assert_array_equal(model.labels_, labels)
+    assert model.cluster_centers_.tobytes() == centres.tobytes()
+    assert np.float64(model.inertia_).tobytes() == np.float64(inertia).tobytes()
+    assert model.n_steps_ == steps
 
 
 def test_close_to_lloyd_and_labels_exact():
