@@ -1,12 +1,12 @@
 """Colour quantisation with km.KMeans: a photo redrawn with 16 colours, each the centre of a
 cluster of its pixels' colours, written as a before/after PNG.
 
-    python colour_quantisation.py [OUT.png] [--colours N]
+    python examples/colour_quantisation.py [OUT.png] [--colours N]
 
-Needs matplotlib and Pillow (Debian: python3-matplotlib, python3-pil) beside km; the photo is
-scikit-learn's sample china.jpg. Every pixel takes part in the fit (427 x 640 = 273,280 points in
-3 dimensions, where km's kd-tree strategy is at its best), and the same seed gives the same
-colours on every machine and thread count.
+Needs the km package (python/README.md: pip install ./python), matplotlib and Pillow (Debian:
+python3-matplotlib, python3-pil); the photo is scikit-learn's sample china.jpg. Every pixel takes
+part in the fit (427 x 640 = 273,280 points in 3 dimensions, where km's kd-tree strategy is at its
+best), and the same seed gives the same colours on every machine and thread count.
 """
 
 import argparse
