@@ -45,8 +45,8 @@ def blobs(n, d, centres, seed=0, dtype=np.float64):
 
 def cluster_csv(directory, X, *arguments):
     """Runs the C++ example program cluster_csv on X (written to a CSV file in `directory`) with
-    the given arguments after the file; returns its labels, centres, inertia and passes (or
-    steps). Skips the test when the program is not built."""
+    the given arguments after the file; returns its labels, centres, inertia, passes (or steps)
+    and whether it converged. Skips the test when the program is not built."""
     program = os.environ.get("KM_CLUSTER_CSV", REPOSITORY / "build" / "examples" / "cluster_csv")
     if not os.access(program, os.X_OK):
         pytest.skip(f"no C++ example program at {program} (build the examples, or set "
@@ -61,6 +61,7 @@ def cluster_csv(directory, X, *arguments):
     )
     # The summary, its inertia in the shortest text that reads back as the same double:
     # "cluster_csv: converged after 12 iterations, inertia 123.45, cluster sizes ..."
-    summary = re.search(r"after (\d+) (?:iterations|steps), inertia (\S+),", run.stderr)
+    summary = re.search(r"cluster_csv: (converged|stopped .*) after (\d+) (?:iterations|steps), "
+                        r"inertia (\S+),", run.stderr)
     return (np.loadtxt(labels, dtype=np.int32), np.loadtxt(centres, delimiter=",", ndmin=2),
-            float(summary.group(2)), int(summary.group(1)))
+            float(summary.group(3)), int(summary.group(2)), summary.group(1) == "converged")

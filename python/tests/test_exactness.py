@@ -67,7 +67,7 @@ def test_seed_is_kms_seed_and_none_follows_numpys_global_state():
 def test_same_bits_as_the_cpp_program(tmp_path, name, k, seed, algorithm):
     X, _ = sklearn_set(name)
     X = X + np.random.RandomState(seed).normal(scale=1e-3, size=X.shape)  # not only short decimals
-    labels, centres, inertia, passes = cluster_csv(
+    labels, centres, inertia, passes, converged = cluster_csv(
         tmp_path, X, k, algorithm, "--seed", seed, "--max-iterations", 300)
     # cluster_csv: k-means++, one run, tolerance 0, at most 300 assignment passes.
     model = km.KMeans(k, n_init=1, tol=0, max_iter=299, random_state=seed, algorithm=algorithm)
@@ -76,3 +76,15 @@ def test_same_bits_as_the_cpp_program(tmp_path, name, k, seed, algorithm):
     assert model.cluster_centers_.tobytes() == centres.tobytes()
     assert np.float64(model.inertia_).tobytes() == np.float64(inertia).tobytes()
     assert model.n_iter_ == min(passes, 299)
+    assert model.converged_ == converged
+
+
+def test_converged_says_whether_the_fit_stopped_before_max_iter():
+    X, _ = sklearn_set("digits")
+    full = km.KMeans(10, tol=0, random_state=1).fit(X)
+    assert full.converged_ and 3 <= full.n_iter_ < 300
+    # n_iter_ counts the pass that changed no label; one update less still reaches it.
+    last_update = km.KMeans(10, tol=0, max_iter=full.n_iter_ - 1, random_state=1).fit(X)
+    assert last_update.converged_
+    capped = km.KMeans(10, tol=0, max_iter=full.n_iter_ - 2, random_state=1).fit(X)
+    assert not capped.converged_ and capped.n_iter_ == full.n_iter_ - 2

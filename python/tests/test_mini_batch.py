@@ -36,7 +36,7 @@ def test_same_bits_as_the_cpp_program(tmp_path, name, k, batch_size, max_iter, s
     X = X + np.random.RandomState(seed).normal(scale=1e-3, size=X.shape)  # not only short decimals
     # The cap on steps that max_iter means (km.MiniBatchKMeans's docstring).
     max_steps = max(1, max_iter * len(X) // batch_size)
-    labels, centres, inertia, steps = cluster_csv(
+    labels, centres, inertia, steps, converged = cluster_csv(
         tmp_path, X, k, "--mini-batch", batch_size, "--max-steps", max_steps, "--seed", seed)
     # cluster_csv: k-means++, max_no_improvement 10, tolerance 0, init_size chosen by km.
     model = km.MiniBatchKMeans(k, batch_size=batch_size, max_iter=max_iter, random_state=seed)
@@ -45,6 +45,7 @@ def test_same_bits_as_the_cpp_program(tmp_path, name, k, batch_size, max_iter, s
     assert model.cluster_centers_.tobytes() == centres.tobytes()
     assert np.float64(model.inertia_).tobytes() == np.float64(inertia).tobytes()
     assert model.n_steps_ == steps
+    assert model.converged_ == converged
 
 
 def test_close_to_lloyd_and_labels_exact():
@@ -60,9 +61,9 @@ def test_steps_follow_max_iter_batch_size_and_tol():
     X = blobs(10_000, 3, 5)
     capped = km.MiniBatchKMeans(5, max_iter=2, batch_size=1000, max_no_improvement=None,
                                 random_state=0).fit(X)
-    assert (capped.n_steps_, capped.n_iter_) == (20, 2)
+    assert (capped.n_steps_, capped.n_iter_, capped.converged_) == (20, 2, False)
     early = km.MiniBatchKMeans(5, max_iter=50, batch_size=1000, tol=1e-3, random_state=0).fit(X)
-    assert early.n_steps_ < 500
+    assert early.n_steps_ < 500 and early.converged_
 
 
 @pytest.mark.parametrize(

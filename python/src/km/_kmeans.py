@@ -64,6 +64,10 @@ class KMeans(_Clustering):
     n_iter_ : int
         Centre updates made, at most max_iter; a fit that stops on ``tol`` counts also its final
         assignment pass (one more than scikit-learn reports).
+    converged_ : bool
+        Whether the fit stopped because an assignment changed no label or the centres moved
+        within ``tol``, rather than at max_iter (km's ``result.converged``; scikit-learn's KMeans
+        has no such attribute, its GaussianMixture has).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X has string feature names (a pandas DataFrame, for instance).
@@ -124,7 +128,7 @@ class KMeans(_Clustering):
         n_init = _n_init(self.n_init, self.init, centres is not None)
         max_iter = _check_int(self.max_iter, "max_iter", 1)
         self._tol = self._tolerance(X, _check_real(self.tol, "tol"))
-        labels, centers, inertia, iterations, _ = _core.fit(
+        labels, centers, inertia, iterations, converged = _core.fit(
             X,
             algorithm=self._strategy(),
             k=n_clusters,
@@ -141,6 +145,7 @@ class KMeans(_Clustering):
         self.labels_ = labels
         self.inertia_ = inertia
         self.n_iter_ = min(iterations, max_iter)
+        self.converged_ = converged
         self._n_features_out = n_clusters
         return self
 

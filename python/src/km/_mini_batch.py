@@ -46,6 +46,8 @@ class MiniBatchKMeans(_Clustering):
         Steps (mini-batches) made.
     n_iter_ : int
         Passes over the data those steps amount to, rounded up (as scikit-learn).
+    converged_ : bool
+        Whether ``max_no_improvement`` or ``tol`` ended the fit before its cap on steps.
 
     Notes
     -----
@@ -105,7 +107,7 @@ class MiniBatchKMeans(_Clustering):
         init_size = 0 if self.init_size is None else _check_int(self.init_size, "init_size", 1)
         max_steps = max(1, max_iter * X.shape[0] // batch_size)
         self._tol = self._tolerance(X, _check_real(self.tol, "tol"))
-        labels, centers, inertia, steps, _ = _core.mini_batch_fit(
+        labels, centers, inertia, steps, converged = _core.mini_batch_fit(
             X,
             k=n_clusters,
             init=init,
@@ -123,6 +125,7 @@ class MiniBatchKMeans(_Clustering):
         self.labels_ = labels
         self.inertia_ = inertia
         self.n_steps_ = steps
+        self.converged_ = converged
         self.n_iter_ = -(-steps * batch_size // X.shape[0])
         self._n_features_out = n_clusters
         return self
