@@ -43,13 +43,13 @@ def held_fixed(rows: list[dict], axis: str) -> str:
 
 def style(runner: str, colours: dict[str, str]) -> dict:
     """One colour per strategy or library, float32 forms dashed in their float64 form's colour;
-    km drawn with circles and solid weight, peers with squares."""
+    km (from C++ or Python) drawn with circles and solid weight, peers with squares."""
     base = runner.removesuffix("/float32")
     if base not in colours:
         colours[base] = f"C{len(colours) % 10}"
+    km = runner.startswith(("km ", "km_python "))
     return {"color": colours[base], "linestyle": "--" if runner.endswith("/float32") else "-",
-            "marker": "o" if runner.startswith("km ") else "s",
-            "linewidth": 2.2 if runner.startswith("km ") else 1.2}
+            "marker": "o" if km else "s", "linewidth": 2.2 if km else 1.2}
 
 
 def draw_panel(axes, rows: list[dict], axis: str, label: str, colours: dict[str, str]) -> None:

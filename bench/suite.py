@@ -2,9 +2,10 @@
 """km's peer comparison (bench/README.md): the same k-means problems given to km and its peers.
 
 Makes the problem directories (seeded Gaussian blobs, and the real data sets that are present),
-runs every runner found in the build tree on every problem, checks each result against km's
-reference, prints a markdown table and writes into OUT: table.md, results.json, results.csv and,
-when matplotlib is there, plot.png (bench/plot.py).
+runs every runner found in the build tree on every problem (km's own, from C++ and from Python,
+and its peers'), checks each result against km's reference, prints a markdown table and writes
+into OUT: table.md, results.json, results.csv and, when matplotlib is there, plot.png
+(bench/plot.py).
 
     bench/suite.py [--quick|--full] [--build DIR] [--data-dir DIR] [--out DIR] [--only NAME...]
 
@@ -172,6 +173,8 @@ def write_problem(problem: Problem, mode: Mode, root: Path) -> tuple[Path, dict,
 
 # --- Runners --------------------------------------------------------------------------------
 
+KM_PYTHON = "peers/km_python_run.py"  # km.KMeans, the Python package built from python/
+
 
 @dataclass(frozen=True)
 class Runner:
@@ -186,6 +189,11 @@ class Runner:
 
     @property
     def is_km(self) -> bool:
+        """km itself, from C++ or from Python: held to km's bits, never counted as a peer."""
+        return self.program in ("km_run", KM_PYTHON)
+
+    @property
+    def is_km_cpp(self) -> bool:
         return self.program == "km_run"
 
     @property
@@ -209,6 +217,8 @@ RUNNERS = [
     Runner("km_run", "naive", 6, 0.14),
     Runner("km_run", "vectorised/float32", 2.5, 0.07),
     Runner("km_run", "kd_tree/float32", 10, 0.6),
+    # km automatic's fit through km.KMeans: the same bits, and the cost of the Python layer.
+    Runner(KM_PYTHON, "automatic", 8, 0.12),
     Runner("peers/sklearn_run.py", "lloyd", 15, 0.35),
     Runner("peers/sklearn_run.py", "elkan", 12, 0.22),
     Runner("peers/faiss_run", None, 10, 0.08, runs_to_cap=True),
@@ -303,13 +313,14 @@ def pick_reference(outcomes: dict[Runner, Outcome]) -> Runner | None:
     bits by contract (checked by km_mismatches)."""
     for variant in ("naive", "kd_tree", "vectorised", "hamerly", "elkan", "automatic"):
         for runner, outcome in outcomes.items():
-            if runner.is_km and runner.variant == variant and outcome.status == "ran":
+            if runner.is_km_cpp and runner.variant == variant and outcome.status == "ran":
                 return runner
     return None
 
 
 def km_mismatches(reference: Outcome, outcomes: dict[Runner, Outcome]) -> list[str]:
-    """How km's float64 strategies differ from the reference: they must agree bit for bit."""
+    """How km's float64 runs (every strategy, from C++ and from Python) differ from the
+    reference: they must agree bit for bit."""
     found = []
     for runner, outcome in outcomes.items():
         if not runner.is_km or outcome.status != "ran" or outcome.result["precision"] != "float64":
@@ -418,19 +429,25 @@ def machine() -> str:
 def summary_table(problems: list[dict], rows: list[dict]) -> list[str]:
     """Per problem: km's default (automatic, float64), km's fastest strategy in each precision
     and the fastest peer, among agreeing runs. The speed-up is km's default against that peer,
-    whatever the peer's precision: km gets no credit for float32 or for picking by hand there."""
+    whatever the peer's precision: km gets no credit for float32 or for picking by hand there.
+    "From Python": the time of the same fit through km.KMeans over km's default's."""
     lines = ["| problem | n | d | k | passes | peers agreeing | km default (automatic) "
-             "| fastest km float64 | fastest km float32 | fastest peer | km default speed-up |",
-             "|---|---:|---:|---:|---:|---:|---|---|---|---|---:|"]
+             "| fastest km float64 | fastest km float32 | fastest peer | km default speed-up "
+             "| from Python |",
+             "|---|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|"]
     for problem in problems:
         mine = [r for r in rows if r["problem"] == problem["name"]]
         reference = next((r for r in mine if r["status"] == "reference"), None)
         agreeing = [r for r in mine if r["status"] in ("reference", "agrees")]
         km64, km32, peer = (fastest(r for r in agreeing if keep(r)) for keep in (
-            lambda r: r["is_km"] and r["precision"] == "float64",
-            lambda r: r["is_km"] and r["precision"] == "float32",
+            lambda r: r["program"] == "km_run" and r["precision"] == "float64",
+            lambda r: r["program"] == "km_run" and r["precision"] == "float32",
             lambda r: not r["is_km"]))
         default = next((r for r in agreeing if r["runner"] == "km automatic"), None)
+        python = next((r for r in agreeing if r["program"] == KM_PYTHON
+                       and r["variant"] == "automatic"), None)
+        from_python = (f"{python['seconds'] / default['seconds']:.2f}×" if default and python
+                       else "")
         peers_ran = [r for r in mine if not r["is_km"] and "seconds" in r]
         peers_agreeing = sum(r["status"] == "agrees" for r in peers_ran)
         speed_up = f"{peer['seconds'] / default['seconds']:.2f}×" if default and peer else ""
@@ -438,7 +455,7 @@ def summary_table(problems: list[dict], rows: list[dict]) -> list[str]:
                      f"{passes_text(reference)} | {peers_agreeing} of {len(peers_ran)} | "
                      f"{seconds_text(default['seconds']) if default else '—'} | "
                      f"{fastest_text(km64)} | {fastest_text(km32)} | {fastest_text(peer)} | "
-                     f"{speed_up} |")
+                     f"{speed_up} | {from_python} |")
     return lines
 
 
@@ -510,7 +527,9 @@ def markdown(report: dict) -> str:
              f"agreeing runs are compared for speed. \"vs fastest peer\": its seconds over "
              f"those of the fastest agreeing peer (below 1: faster). km's reference (status "
              f"\"reference\") is km naive in float64 where it ran, else another float64 "
-             f"strategy: by contract they all return the same bits.", ""]
+             f"strategy: by contract they all return the same bits, and so does km_python "
+             f"(km.KMeans, the Python package); \"from Python\": its time over km "
+             f"automatic's.", ""]
     lines += summary_table(problems, rows) + [""]
     for problem in problems:
         lines += problem_table(problem, [r for r in rows if r["problem"] == problem["name"]])
@@ -562,7 +581,7 @@ def solve(problem: Problem, runners: list[Runner], build: Path, out: Path,
                           mode.repeat_for(estimate))
         print(f"  {runner.label:<22} {outcome.status:<16} {time.monotonic() - started:6.2f} s  "
               f"{outcome.reason}", file=sys.stderr)
-        if runner.is_km and outcome.status == "ran" and passes is None:
+        if runner.is_km_cpp and outcome.status == "ran" and passes is None:
             passes = outcome.result["iterations"]
         outcomes[runner] = outcome
     rows, mismatches = compare(problem, meta, points, outcomes)
