@@ -69,6 +69,8 @@ class _Clustering(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixi
 
     def _tolerance(self, X, tol):
         """scikit-learn's tolerance: tol times the mean of the per-feature variances of X."""
+        if tol == 0:
+            return 0.0  # spares a pass over X
         variance = _core.mean_variance(X)
         # Not finite: X is (km's check of the points then says where) or overflows.
         return tol * variance if tol > 0 and np.isfinite(variance) else 0.0
