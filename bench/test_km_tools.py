@@ -158,11 +158,27 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(verdict["verdict"], "slower")
         self.assertAlmostEqual(verdict["ratio"], 1.2, delta=0.02)
 
+    def test_a_slowdown_under_heavy_noise_is_caught(self):
+        # A run of A in a quiet moment, 40% faster than its others, and one of B below two of
+        # A's: the ranks still tell.
+        a = [26.6, 41.2, 45.5, 44.5, 40.0, 43.0]
+        b = [53.9, 59.9, 58.2, 61.8, 55.0, 44.0]
+        self.assertEqual(km_compare.verdict(a, b)["verdict"], "slower")
+
     def test_noise_is_not_a_slowdown(self):
         same = km_compare.verdict([10.0, 13.0, 9.0, 11.0, 10.0], [11.0, 9.5, 12.5, 10.0, 10.6])
         self.assertEqual(same["verdict"], "same")
-        small = km_compare.verdict([10.0] * 5, [10.3] * 5)  # under the floor
+        # Every B slower than every A, but by less than the floor.
+        small = km_compare.verdict([10.0, 10.1, 10.0, 10.1, 10.0], [10.3, 10.4, 10.3, 10.4, 10.3])
         self.assertEqual(small["verdict"], "same")
+        # 20% slower by the medians, but three of the 36 pairs the other way round.
+        mixed = [10.0, 10.0, 10.0, 10.0, 10.0, 13.0]
+        self.assertEqual(km_compare.verdict(mixed, [12.0] * 6)["verdict"], "same")
+
+    def test_p_value_of_a_complete_separation(self):
+        # 5 runs each: 1 of the C(10, 5) = 252 orderings has every B run above every A run.
+        self.assertAlmostEqual(km_compare.p_slower([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]), 1 / 252)
+        self.assertAlmostEqual(km_compare.p_slower([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]), 1.0)
 
     def test_a_speed_up_is_reported_but_not_a_failure(self):
         self.assertEqual(km_compare.verdict([10.0] * 5, [7.0] * 5)["verdict"], "faster")
