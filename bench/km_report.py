@@ -284,11 +284,10 @@ h1 {{ margin-bottom: 0.2em; }}
 #commit {{ position: sticky; top: 0; background: #fffbe6; border: 1px solid #e6d88a;
   padding: 0.4em 0.8em; min-height: 1.4em; z-index: 1; }}
 .plots {{ display: flex; flex-wrap: wrap; gap: 1em; }}
-section {{ border: 1px solid #ddd; padding: 0.3em 0.6em; }}
+section {{ border: 1px solid #ddd; padding: 0.3em 0.6em; width: 520px; }}
 section h3 {{ margin: 0.2em 0; font-size: 14px; }}
 .legend span {{ margin-right: 1em; white-space: nowrap; font-size: 12px; }}
-.legend i {{ display: inline-block; width: 18px; height: 3px; vertical-align: middle;
-  margin-right: 4px; }}
+.legend i {{ display: inline-block; width: 18px; vertical-align: middle; margin-right: 4px; }}
 svg text {{ font-size: 11px; fill: #555; }}
 svg .grid {{ stroke: #eee; }}
 svg .range {{ stroke-width: 1; opacity: 0.5; }}
@@ -432,8 +431,7 @@ SCRIPT = r"""
       }
       const item = document.createElement("span");
       const swatch = document.createElement("i");
-      swatch.style.background = stroke;
-      if (dash) swatch.style.opacity = "0.5";
+      swatch.style.borderTop = `3px ${dash ? "dashed" : "solid"} ${stroke}`;
       item.appendChild(swatch);
       item.appendChild(document.createTextNode(s.name));
       legend.appendChild(item);
