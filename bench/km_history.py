@@ -54,12 +54,14 @@ def commit_info(rev: str) -> dict:
 
 
 def build_key(rev: str) -> str:
-    """A hash of the files km_bench is built from at REV (documentation and history left out)."""
+    """A hash of the files km_bench is built from at REV (documentation, the Python tools and
+    the history left out)."""
     listing = git("ls-tree", "-r", rev, "--", *BUILD_INPUTS).splitlines()
     kept = [
         line
         for line in listing
-        if not line.split("\t", 1)[1].startswith("bench/history/") and not line.endswith(".md")
+        if not line.split("\t", 1)[1].startswith("bench/history/")
+        and not line.endswith((".md", ".py"))
     ]
     return hashlib.sha1("\n".join(kept).encode()).hexdigest()[:16]
 
