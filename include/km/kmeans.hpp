@@ -20,6 +20,7 @@
 #include "detail/lloyd.hpp"
 #include "detail/point_weights.hpp"
 #include "detail/points.hpp"
+#include "detail/profile.hpp"
 #include "detail/validate.hpp"
 #include "invalid_input.hpp"
 #include "mini_batch.hpp"
@@ -140,6 +141,7 @@ class kmeans {
     static_assert_scalar<Scalar>();
     static_assert(std::is_same_v<Scalar, typename CentresDerived::Scalar>,
                   "km: initial centres must have the same scalar type as the points");
+    detail::profile::scope checks_timing(detail::profile::phase::checks);
     const detail::points_ref<Scalar> data(points.derived());
     const auto view = detail::view_of(data);
     detail::thread_team team(options_.threads);  // threads start only when work needs them
@@ -152,6 +154,7 @@ class kmeans {
     const detail::point_weights<Scalar> point_weights =
         weights == nullptr ? detail::point_weights<Scalar>{}
                            : detail::check_weights(*weights, view.rows(), options_.k, box);
+    checks_timing.close();
 
     const detail::solo one_process(view.rows());
     const detail::fit_context<Scalar, detail::solo> fit{view, point_weights, box, team,

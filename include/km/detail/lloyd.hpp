@@ -19,6 +19,7 @@
 #include "parallel.hpp"
 #include "point_weights.hpp"
 #include "points.hpp"
+#include "profile.hpp"
 #include "update.hpp"
 #include "validate.hpp"
 
@@ -37,6 +38,8 @@ result<Scalar> lloyd(const fit_context<Scalar, Collective>& fit, row_matrix<Scal
   thread_team& team = fit.team;
   const Eigen::Index n = points.rows();
   using assigner = typename Strategy::template assigner<Scalar>;
+  // profile:: times the phases for bench/km_profile; by default it compiles to nothing.
+  profile::scope setup_timing(profile::phase::setup);
   // A process may hold no points; it then takes part in the sums only.
   std::optional<assigner> assign;
   if (n > 0) assign.emplace(points, team);
@@ -45,6 +48,7 @@ result<Scalar> lloyd(const fit_context<Scalar, Collective>& fit, row_matrix<Scal
 
   result<Scalar> out;
   out.labels = Eigen::VectorXi::Constant(n, -1);
+  setup_timing.close();
   const bool reported = [&] {
     if constexpr (may_report_moves<assigner>::value) return assign && assign->reports_moves();
     return false;
@@ -73,6 +77,7 @@ result<Scalar> lloyd(const fit_context<Scalar, Collective>& fit, row_matrix<Scal
     // The sums follow the labels at once: how many points of positive weight moved decides
     // whether the fit goes on (all the points that moved, when unweighted).
     const Eigen::Index changed = [&] {
+      profile::scope assignment_timing(profile::phase::assignment);
       if constexpr (may_report_moves<assigner>::value) {
         if (reported) {
           update.start_moves(team.size());
@@ -81,6 +86,8 @@ result<Scalar> lloyd(const fit_context<Scalar, Collective>& fit, row_matrix<Scal
         }
       }
       if (assign) (*assign)(centres, out.labels);
+      assignment_timing.close();
+      const profile::scope sums_timing(profile::phase::sums);
       return update.follow(out.labels, team);
     }();
     ++out.iterations;
@@ -92,16 +99,24 @@ result<Scalar> lloyd(const fit_context<Scalar, Collective>& fit, row_matrix<Scal
     report.last = last;
     report.run = run;
     if (last) {
+      profile::scope inertia_timing(profile::phase::inertia);
       report.inertia = current_inertia(true);
+      inertia_timing.close();
       out.inertia = static_cast<Scalar>(report.inertia);
       out.converged = changed == 0 || within_tolerance;
       if (opts.on_iteration) opts.on_iteration(report);
       break;
     }
     // Inertia costs a pass over the points; only a callback needs it before the end.
-    if (opts.on_iteration && opts.report_inertia) report.inertia = current_inertia(false);
-    update(centres, next, current_labels, team);
-    report.centre_shift = centre_shift(centres, next);
+    if (opts.on_iteration && opts.report_inertia) {
+      const profile::scope inertia_timing(profile::phase::inertia);
+      report.inertia = current_inertia(false);
+    }
+    {
+      const profile::scope centres_timing(profile::phase::centres);
+      update(centres, next, current_labels, team);
+      report.centre_shift = centre_shift(centres, next);
+    }
     std::swap(centres, next);
     within_tolerance = opts.tolerance > 0 && report.centre_shift <= opts.tolerance;
     // Processes stop together: when any one's callback asks to.
@@ -121,8 +136,10 @@ result<Scalar> best_of_runs(const fit_context<Scalar, Collective>& fit,
   const int runs = given != nullptr ? 1 : opts.n_init;
   result<Scalar> best;
   for (int run = 0; run < runs; ++run) {
+    profile::scope init_timing(profile::phase::init);
     row_matrix<Scalar> centres =
         given != nullptr ? *given : initial_centres(fit, opts, run_seed(opts.seed, run));
+    init_timing.close();
     result<Scalar> fitted = lloyd<Strategy>(fit, std::move(centres), opts, run);
     if (run == 0 || fitted.inertia < best.inertia) best = std::move(fitted);
   }

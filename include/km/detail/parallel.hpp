@@ -17,6 +17,8 @@
 
 #include <Eigen/Core>
 
+#include "profile.hpp"
+
 namespace km::detail {
 
 /// options::threads resolved: 0 means every hardware thread.
@@ -36,6 +38,7 @@ class thread_team {
   thread_team& operator=(const thread_team&) = delete;
 
   ~thread_team() {
+    const profile::scope timing(profile::phase::stop);
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
@@ -93,7 +96,10 @@ class thread_team {
   template <typename Task>
   void dispatch(Eigen::Index tasks, Task& task, handout how, const Eigen::Index* starts) {
     const int helpers = slots(tasks) - 1;
+    // profile:: times the runs for bench/km_profile; by default it compiles to nothing.
     if (helpers == 0) {
+      const profile::team_run timing(size_, 1);
+      const profile::slot_busy busy(0);
       for (Eigen::Index t = 0; t < tasks; ++t)
         task(t, 0);
       return;
@@ -113,6 +119,7 @@ class thread_team {
   void run_batch(Eigen::Index first, Eigen::Index count,
                  const std::function<void(Eigen::Index, int)>& job, handout how,
                  const Eigen::Index* starts, int helpers) {
+    const profile::team_run timing(size_, helpers + 1);
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       while (static_cast<int>(workers_.size()) < helpers) {
@@ -189,6 +196,7 @@ class thread_team {
   /// the next, so each task keeps running on the same thread; taken from the front, a helper and
   /// the owner alternated over the whole of a share whose work had been left to it.
   void drain(int slot) {
+    const profile::slot_busy busy(slot);
     for (int turn = 0; turn < participants_; ++turn) {
       const int owner = (slot + turn) % participants_;
       const bool from_back = turn > 0 && how_ == handout::shares;
