@@ -57,10 +57,11 @@
 #include "bench_bounds.hpp"
 #include "bench_data.hpp"
 #include "bench_memory.hpp"
+#include "bench_rows.hpp"
 
 namespace {
 
-using km_bench::data_source;
+using km_bench::row;
 
 /// How a strategy spends its time, which decides its GFLOP/s and the bound it is held to.
 enum class work {
@@ -71,23 +72,13 @@ enum class work {
 struct settings {
   bool full = false;
   std::string data_dir;
-  std::uint64_t centre_seed = 1;  ///< the draw of the initial centres
+  std::uint64_t centre_seed = km_bench::centre_seed;  ///< the draw of the initial centres
 };
 
 settings& config() {
   static settings s;
   return s;
 }
-
-/// One row of the table for every strategy (and precision) it is run with.
-struct row {
-  std::string name;  ///< DATA part of the benchmark name
-  data_source data;
-  int k = 0;
-  int passes = 100;  ///< options.max_iterations
-  std::string note;
-  int threads = 1;  ///< options.threads
-};
 
 /// The time one pass could take at the machine's physical bound, from what every pass has to do.
 ///
@@ -277,22 +268,6 @@ const std::vector<strategy>& strategies() {
 /// In the QUICK set naive is skipped where n k d exceeds this (a tenth of a second per pass).
 constexpr double quick_naive_limit = 1e8;
 
-/// Rows run to convergence (tolerance 0), as users run k-means, up to a cap on passes: lower on
-/// the costly rows, so that one fit stays within seconds.
-int passes_for(double nkd) {
-  return nkd <= 1e9 ? 100 : nkd <= 5e9 ? 30 : 20;
-}
-
-row blobs_row(Eigen::Index n, Eigen::Index d, int k, int passes = 0) {
-  row r;
-  r.name = "blobs/n=" + std::to_string(n) + "/d=" + std::to_string(d) + "/k=" + std::to_string(k);
-  r.data = km_bench::blobs_data(n, d, k, 2.0, 42);
-  r.k = k;
-  const double nkd = static_cast<double>(n) * static_cast<double>(d) * k;
-  r.passes = passes > 0 ? passes : passes_for(nkd);
-  return r;
-}
-
 void register_row(const row& spec, bool with_float) {
   const double nkd = static_cast<double>(spec.data.n) * static_cast<double>(spec.data.d) * spec.k;
   const bool skip_naive = !config().full && spec.data.path.empty() && nkd > quick_naive_limit;
@@ -332,12 +307,7 @@ void register_row(const row& spec, bool with_float) {
 /// low d (2, 4, 8) where the kd-tree should win, high d (64, 256) where the matrix product
 /// should, k from 8 to 256 and n from 1e3 to 1e6. FULL adds the whole grid.
 void register_synthetic() {
-  // The seed text's example: 1,000 points, 3 blobs of spread 0.6 (the quickstart's data).
-  row seed_example;
-  seed_example.name = "seed_example/n=1000/d=2/k=10";
-  seed_example.data = km_bench::blobs_data(1000, 2, 3, 0.6, 7);
-  seed_example.k = 10;
-  register_row(seed_example, false);
+  register_row(km_bench::seed_example_row(), false);
 
   struct shape {
     Eigen::Index n, d;
@@ -357,7 +327,7 @@ void register_synthetic() {
   };
   std::vector<std::string> done;
   for (const shape& s : quick) {
-    const row r = blobs_row(s.n, s.d, s.k, s.passes);
+    const row r = km_bench::blobs_row(s.n, s.d, s.k, s.passes);
     done.push_back(r.name);
     register_row(r, s.with_float);
   }
@@ -366,7 +336,7 @@ void register_synthetic() {
     for (const Eigen::Index d : {2, 4, 8, 16, 64, 256}) {
       if (n * d > 26000000) continue;  // 1e6 x 64 doubles and beyond: memory, not insight
       for (const int k : {8, 32, 128, 256}) {
-        const row r = blobs_row(n, d, k);
+        const row r = km_bench::blobs_row(n, d, k);
         if (std::find(done.begin(), done.end(), r.name) != done.end()) continue;
         register_row(r, n == 100000 && k == 32);
       }
@@ -374,42 +344,19 @@ void register_synthetic() {
   }
 }
 
-/// The real data sets: name, k. QUICK runs the cheap ones marked true.
+/// The real data sets (bench_rows.hpp): QUICK runs the cheap ones.
 void register_real_data() {
-  struct data_set {
-    const char* name;
-    int k;
-    bool quick;
-  };
-  const data_set sets[] = {
-      {"digits8x8", 10, true},              // 1,797 x 64
-      {"uef_s1", 15, true},                 // 5,000 x 2
-      {"pendigits", 10, true},              // 10,992 x 16
-      {"letter", 26, true},                 // 20,000 x 16
-      {"shuttle", 7, false},                // 58,000 x 9
-      {"skin_nonskin", 2, false},           // 245,057 x 3
-      {"skin_nonskin", 16, false},          //
-      {"kddcup99_10pct_dedup", 23, false},  // 145,586 x 38
-      {"mnist_test", 10, false},            // 10,000 x 784
-      {"uef_birch1", 100, false},           // 100,000 x 2
-  };
   const std::string& dir = config().data_dir;
   std::string missing;
-  for (const data_set& s : sets) {
+  for (const km_bench::real_data_set& s : km_bench::real_data_sets()) {
     if (!s.quick && !config().full) continue;
-    const std::string path = dir + "/" + s.name + ".csv";
-    if (!km_bench::readable(path)) {
+    if (!km_bench::readable(km_bench::real_data_path(dir, s.name))) {
       if (missing.find(std::string(" ") + s.name) == std::string::npos) {
         missing += std::string(" ") + s.name;
       }
       continue;
     }
-    row r;
-    r.name = std::string(s.name) + "/k=" + std::to_string(s.k);
-    r.data = km_bench::csv_data(path);
-    r.k = s.k;
-    r.passes = 100;
-    register_row(r, false);
+    register_row(km_bench::real_data_row(dir, s), false);
   }
   if (!missing.empty()) {
     std::fprintf(stderr, "km_bench: not found in %s, skipped:%s\n", dir.c_str(), missing.c_str());
