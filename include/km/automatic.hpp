@@ -136,7 +136,7 @@ struct automatic {
 
     /// Moves are reported (strategy.hpp) when the strategy settled on from the start, which
     /// then runs the whole fit, reports them.
-    bool reports_moves() const noexcept {
+    bool reports_moves() const {
       return std::visit(
           [](const auto& chosen) {
             if constexpr (detail::may_report_moves<std::decay_t<decltype(chosen)>>::value) {
@@ -168,7 +168,7 @@ struct automatic {
           chosen_);
     }
 
-    std::uint64_t distance_computations() const noexcept {
+    std::uint64_t distance_computations() const {
       return opening_distances_ +
              std::visit(
                  [](const auto& chosen) -> std::uint64_t {
@@ -218,6 +218,8 @@ struct automatic {
 
     detail::points_view<Scalar> points_;
     detail::thread_team& team_;
+    // Valueless after an emplace that threw, when std::visit throws: so no member visiting it is
+    // noexcept.
     std::variant<std::monostate, naive_type, vectorised_type, kd_tree_type, hamerly_type,
                  elkan_type>
         chosen_;

@@ -118,9 +118,10 @@ struct kd_tree {
       const std::uint64_t total =
           std::accumulate(task_costs_.begin(), task_costs_.end(), std::uint64_t{0});
       if (total == 0) {  // the first pass
-        for (int s = 1; s < slots; ++s)
+        for (int s = 1; s < slots; ++s) {
           share_starts_[static_cast<std::size_t>(s)] =
               detail::thread_team::share_start(tasks, s, slots);
+        }
       } else {
         // Share s starts after the first tasks that cost at least s / slots of the total.
         std::uint64_t cost = 0;

@@ -186,7 +186,8 @@ class mini_batch_kmeans {
     detail::rng random(options_.seed);
     const Eigen::Index n = points.rows();
     Eigen::Index size = options_.init_size;
-    if (size == 0) size = std::max<Eigen::Index>(3 * options_.batch_size, 3 * options_.k);
+    if (size == 0)
+      size = std::max<Eigen::Index>(3 * options_.batch_size, 3 * Eigen::Index{options_.k});
     size = std::min(size, n);
     std::vector<Eigen::Index> rows = detail::distinct_indices(n, static_cast<int>(size), random);
     // The sample must hold k points of positive weight; add the first others that weigh.

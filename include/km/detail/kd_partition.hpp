@@ -42,7 +42,7 @@ Eigen::Index partition_below(indexed_rows<Scalar>& rows, Eigen::Index begin, Eig
   int left_count = 0, left_start = 0, right_count = 0, right_start = 0;
   // Rows [begin, left) are below the threshold, rows [right, end) are not.
   Eigen::Index left = begin, right = end;
-  while (right - left >= 2 * block) {
+  while (right - left >= 2 * Eigen::Index{block}) {
     if (left_count == 0) {
       left_start = 0;
       for (int i = 0; i < block; ++i) {

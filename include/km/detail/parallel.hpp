@@ -148,7 +148,6 @@ class thread_team {
     if (error_) std::rethrow_exception(error_);
   }
 
- private:
   void work(int slot) {
     std::uint64_t seen = 0;
     for (;;) {
@@ -237,7 +236,7 @@ class thread_team {
     Eigen::Index take(bool from_back) {
       std::uint64_t seen = left.load();
       for (;;) {
-        const std::uint64_t front = seen & 0xffffffffu, back = seen >> 32;
+        const std::uint64_t front = seen & 0xffffffffU, back = seen >> 32;
         if (front >= back) return -1;
         const std::uint64_t rest = from_back ? (back - 1) << 32 | front : back << 32 | (front + 1);
         if (left.compare_exchange_weak(seen, rest))

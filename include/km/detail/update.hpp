@@ -363,6 +363,7 @@ class centre_update final : public point_moves<Scalar> {
       mine.insert(mine.end(), chunk.begin(), chunk.end());
     const std::vector<candidate> chosen = farthest(processes_.gather(farthest(std::move(mine))));
     std::vector<Eigen::Index> indices;
+    indices.reserve(chosen.size());
     for (const candidate& c : chosen)
       indices.push_back(c.index);
     const row_matrix<Scalar> rows = rows_at(processes_, points_, indices);
