@@ -91,6 +91,7 @@ inline std::int64_t begin_peak() noexcept {
 #include <cerrno>
 
 // glibc's own allocator, exported under these names so that a replacement malloc can forward.
+// NOLINTBEGIN(bugprone-reserved-identifier): glibc's names, not ours
 extern "C" {
 void* __libc_malloc(std::size_t size) noexcept;
 void __libc_free(void* block) noexcept;
@@ -100,6 +101,7 @@ void* __libc_memalign(std::size_t alignment, std::size_t size) noexcept;
 void* __libc_valloc(std::size_t size) noexcept;
 void* __libc_pvalloc(std::size_t size) noexcept;
 }
+// NOLINTEND(bugprone-reserved-identifier)
 
 namespace km_bench::memory::detail {
 
@@ -149,6 +151,8 @@ inline void* new_block_nothrow(std::size_t size, std::size_t alignment) noexcept
 
 }  // namespace km_bench::memory::detail
 
+// glibc declares these with reserved parameter names (__size), which ours cannot take.
+// NOLINTBEGIN(readability-inconsistent-declaration-parameter-name)
 extern "C" {
 
 void* malloc(std::size_t size) noexcept {
@@ -210,6 +214,7 @@ void* pvalloc(std::size_t size) noexcept {
 }
 
 }  // extern "C"
+// NOLINTEND(readability-inconsistent-declaration-parameter-name)
 
 // Replacement global operator new and delete ([replacement.functions]); they must not be inline.
 void* operator new(std::size_t size) {

@@ -75,6 +75,7 @@ bool parse(int argc, char** argv, settings& s, std::string& error) {
                number <= 1000000) {
       (flag == "--k" ? s.k : flag == "--passes" ? s.passes : s.repeat) = static_cast<int>(number);
     } else {
+      // NOLINTNEXTLINE(performance-inefficient-string-concatenation): once, on the way out
       error = "bad argument: " + flag + " " + value;
       return false;
     }
@@ -135,11 +136,11 @@ struct pass_collectives {
   spread_of_runs latency;  // the int64 alone: the fixed cost of one allreduce
   spread_of_runs sums;     // the 3 k d doubles alone: the bulk
   spread_of_runs pass;     // all three, as a pass makes them
-  long long bytes = 0;     // of all three
+  std::size_t bytes = 0;   // of all three
 };
 
 pass_collectives time_collectives(const settings& s) {
-  std::vector<double> sums(static_cast<std::size_t>(3 * s.k * s.d), 0.0);
+  std::vector<double> sums(3 * static_cast<std::size_t>(s.k) * static_cast<std::size_t>(s.d), 0.0);
   std::vector<std::int64_t> counts(static_cast<std::size_t>(s.k), 0);
   std::int64_t changed = 0;
   const auto sum_changed = [&] {
@@ -163,8 +164,7 @@ pass_collectives time_collectives(const settings& s) {
     sum_sums();
     sum_counts();
   });
-  out.bytes = static_cast<long long>(sizeof(double) * sums.size() +
-                                     sizeof(std::int64_t) * (counts.size() + 1));
+  out.bytes = sizeof(double) * sums.size() + sizeof(std::int64_t) * (counts.size() + 1);
   return out;
 }
 
@@ -247,9 +247,10 @@ bool same_as_one_rank(const km::result<double>& fitted, const km::row_matrix<dou
     reference_labels = alone.labels;
   }
   std::vector<int> counts(static_cast<std::size_t>(ranks));
-  for (int r = 0; r < ranks; ++r)
+  for (int r = 0; r < ranks; ++r) {
     counts[static_cast<std::size_t>(r)] =
         begin[static_cast<std::size_t>(r) + 1] - begin[static_cast<std::size_t>(r)];
+  }
   Eigen::VectorXi labels(counts[static_cast<std::size_t>(rank)]);
   MPI_Scatterv(reference_labels.data(), counts.data(), begin.data(), MPI_INT, labels.data(),
                static_cast<int>(labels.size()), MPI_INT, 0, MPI_COMM_WORLD);
@@ -317,7 +318,7 @@ void run(const settings& s) {
   std::printf("  distances computed per point per pass: %.2f of k = %d\n", distances_per_point_pass,
               s.k);
   std::printf(
-      "  one pass's allreduces (%lld bytes): min %.2f us, median %.2f us; the sums alone "
+      "  one pass's allreduces (%zu bytes): min %.2f us, median %.2f us; the sums alone "
       "(3 k d doubles): min %.2f us; one int64: min %.2f us\n",
       comm.bytes, 1e6 * comm.pass.min, 1e6 * comm.pass.median, 1e6 * comm.sums.min,
       1e6 * comm.latency.min);
@@ -329,7 +330,7 @@ void run(const settings& s) {
   std::printf(
       "result mode=%s ranks=%d n=%lld d=%lld k=%d strategy=%s passes=%d repeat=%d "
       "fit_min_s=%.6f fit_median_s=%.6f pass_min_ms=%.4f pass_median_ms=%.4f "
-      "ns_per_nkd=%.4f distances_per_point=%.3f comm_bytes=%lld comm_pass_min_us=%.3f "
+      "ns_per_nkd=%.4f distances_per_point=%.3f comm_bytes=%zu comm_pass_min_us=%.3f "
       "comm_pass_median_us=%.3f comm_sums_min_us=%.3f comm_int64_min_us=%.3f update_us=%.3f "
       "same=%s\n",
       s.weak ? "weak" : "strong", ranks, static_cast<long long>(n), static_cast<long long>(s.d),

@@ -60,7 +60,7 @@ struct outcome {
 /// the message is put on one line, as the protocol asks.
 [[noreturn]] inline void fail(int status, std::string message) {
   if (status == 3) {
-    while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back()))) {
+    while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back())) != 0) {
       message.pop_back();
     }
     std::replace(message.begin(), message.end(), '\n', ' ');
@@ -85,6 +85,7 @@ inline arguments parse_arguments(int argc, char** argv, const std::string& defau
       std::cout << usage << '\n';
       std::exit(0);
     } else if (arg == "--variant" || arg == "--repeat") {
+      // NOLINTNEXTLINE(performance-inefficient-string-concatenation): once, fail() exits
       if (i + 1 == argc) fail(2, arg + " needs a value\n" + usage);
       const std::string value = argv[++i];
       if (arg == "--variant") {
@@ -98,6 +99,7 @@ inline arguments parse_arguments(int argc, char** argv, const std::string& defau
         args.repeat = static_cast<int>(repeat);
       }
     } else if (!arg.empty() && arg[0] == '-') {
+      // NOLINTNEXTLINE(performance-inefficient-string-concatenation): once, fail() exits
       fail(2, "unknown option " + arg + "\n" + usage);
     } else if (positional == 0) {
       args.problem_dir = arg;
@@ -325,7 +327,7 @@ void write_outputs(const std::string& dir, const outcome& result, const Eigen::V
 
   detail::write_binary(root / "labels.i32", labels.data(),
                        static_cast<std::size_t>(labels.size()) * sizeof(std::int32_t));
-  const matrix c = centres.template cast<double>();
+  const matrix& c = centres.template cast<double>();  // no copy when already a `matrix`
   detail::write_binary(root / "centres.f64", c.data(),
                        static_cast<std::size_t>(c.size()) * sizeof(double));
 

@@ -120,10 +120,10 @@ struct fit_summary {
 /// FNV-1a over the bytes of an array.
 template <typename T>
 std::uint64_t hash_bytes(const T* data, Eigen::Index count) {
-  std::uint64_t hash = 14695981039346656037ull;
+  std::uint64_t hash = 14695981039346656037ULL;
   const auto* bytes = reinterpret_cast<const unsigned char*>(data);
   for (std::size_t i = 0; i < static_cast<std::size_t>(count) * sizeof(T); ++i)
-    hash = (hash ^ bytes[i]) * 1099511628211ull;
+    hash = (hash ^ bytes[i]) * 1099511628211ULL;
   return hash;
 }
 
@@ -151,6 +151,8 @@ std::string check_agreement(const std::string& row_key, const char* strategy_nam
   const fit_summary& other = found->second.summary;
   std::string differs;
   if (mine.iterations != other.iterations) differs += " iterations";
+  // The bits themselves: a -0.0 for a 0.0, or a NaN, must count as a difference.
+  // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
   if (std::memcmp(&mine.inertia, &other.inertia, sizeof(double)) != 0) differs += " inertia";
   if (mine.labels_hash != other.labels_hash) differs += " labels";
   if (mine.centres_hash != other.centres_hash) differs += " centres";

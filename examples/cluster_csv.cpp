@@ -154,7 +154,8 @@ int run(int argc, char** argv) {
     if (arg == "-h" || arg == "--help") {
       std::fputs(usage().c_str(), stdout);
       return 0;
-    } else if (arg == "--seed") {
+    }
+    if (arg == "--seed") {
       opts.seed = parse_integer<std::uint64_t>(value(), "--seed");
     } else if (arg == "--max-iterations") {
       opts.max_iterations = parse_integer<int>(value(), "--max-iterations");

@@ -232,7 +232,7 @@ inline csv_table read_csv(const std::string& path) {
   std::size_t got;
   while ((got = std::fread(buffer, 1, sizeof buffer, file)) > 0)
     text.append(buffer, got);
-  const int error = std::ferror(file) ? (errno != 0 ? errno : EIO) : 0;
+  const int error = std::ferror(file) != 0 ? (errno != 0 ? errno : EIO) : 0;
   std::fclose(file);
   if (error != 0) {
     throw csv_error(path + ": cannot read: " + std::generic_category().message(error), 0, 0);
