@@ -55,3 +55,36 @@ TEMPLATE_TEST_CASE("the canonical distance of a point to itself is +0", "[distan
     CHECK_FALSE(std::signbit(zero));
   }
 }
+
+TEMPLATE_TEST_CASE("distances across a block of centres equal the canonical ones bit for bit",
+                   "[distance]", float, double) {
+  constexpr int lanes = km::detail::distance_lanes;
+  km::detail::rng random(9);
+  for (int trial = 0; trial < 500; ++trial) {
+    const auto d = static_cast<Eigen::Index>(trial % 4 == 3 ? 100 + trial % 200 : 1 + trial % 41);
+    std::vector<TestType> point(static_cast<std::size_t>(d));
+    std::vector<TestType> centres(static_cast<std::size_t>(d * lanes));  // centre l, row-wise
+    const auto mixed = [&] {
+      const double scale = std::ldexp(1.0, static_cast<int>(random.index(40)) - 20);
+      return static_cast<TestType>(scale * (random.unit() - 0.5));
+    };
+    for (TestType& x : point)
+      x = mixed();
+    for (TestType& x : centres)
+      x = mixed();
+    std::vector<TestType> block(centres.size());  // coordinate by coordinate
+    for (int l = 0; l < lanes; ++l) {
+      for (Eigen::Index j = 0; j < d; ++j)
+        block[static_cast<std::size_t>(j * lanes + l)] =
+            centres[static_cast<std::size_t>(l * d + j)];
+    }
+    TestType across[lanes];
+    km::detail::squared_distances_across(point.data(), block.data(), d, across);
+    for (int l = 0; l < lanes; ++l) {
+      const TestType expected = km::detail::squared_distance(
+          point.data(), centres.data() + static_cast<std::ptrdiff_t>(l * d), d);
+      INFO("d = " << d << ", lane " << l);
+      REQUIRE(std::memcmp(&expected, &across[l], sizeof(TestType)) == 0);
+    }
+  }
+}

@@ -97,6 +97,34 @@ inline Scalar squared_distance(const Scalar* a, const Scalar* b, Eigen::Index d)
          ((partial[4] + partial[5]) + (partial[6] + partial[7]));
 }
 
+/// The canonical squared distances from `point` to the distance_lanes centres of `block`, held
+/// coordinate by coordinate (block[j * distance_lanes + l] is coordinate j of centre l). Lanes
+/// across centres: each lane makes exactly the operations of squared_distance() in its order, so
+/// the same bits (for d <= 8 the partials left out are +0, and x + 0 == x for a sum of squares).
+template <typename Scalar>
+inline void squared_distances_across(const Scalar* point, const Scalar* block, Eigen::Index d,
+                                     Scalar* out) noexcept {
+  using lanes = Eigen::Array<Scalar, distance_lanes, 1>;
+  lanes partial[distance_lanes];
+  for (lanes& p : partial)
+    p.setZero();
+  const auto add = [&](Eigen::Index j, int lane) {
+    const lanes diff =
+        lanes::Constant(point[j]) - Eigen::Map<const lanes>(block + j * distance_lanes);
+    partial[lane] += diff * diff;
+  };
+  Eigen::Index j = 0;
+  for (; j + distance_lanes <= d; j += distance_lanes) {
+    for (int lane = 0; lane < distance_lanes; ++lane)
+      add(j + lane, lane);
+  }
+  for (int lane = 0; j + lane < d; ++lane)
+    add(j + lane, lane);
+  Eigen::Map<lanes> result(out);
+  result = ((partial[0] + partial[1]) + (partial[2] + partial[3])) +
+           ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+}
+
 /// Index of the canonically nearest of `count` centres listed in `candidates` (ascending indices),
 /// ties to the lowest index; `distance` receives its canonical squared distance.
 template <typename Scalar, typename CentreRow>
