@@ -2,6 +2,7 @@
 // that a missing `inline` or include guard fails to link or compile.
 #include <km/blobs.hpp>
 #include <km/elkan.hpp>
+#include <km/exponion.hpp>
 #include <km/hamerly.hpp>
 #include <km/invalid_input.hpp>
 #include <km/kd_tree.hpp>

@@ -1,6 +1,7 @@
 // The second translation unit of headers_once.cpp.
 #include <km/blobs.hpp>
 #include <km/elkan.hpp>
+#include <km/exponion.hpp>
 #include <km/hamerly.hpp>
 #include <km/invalid_input.hpp>
 #include <km/kd_tree.hpp>

@@ -181,3 +181,28 @@ TEST_CASE("distance counts show what each strategy pruned", "[invariants]") {
   const auto tree = km::kmeans<km::kd_tree>(opts).fit(points);
   CHECK(tree.distance_computations < naive.distance_computations / 4);
 }
+
+TEST_CASE("exponion searches near the own centre where hamerly scores all", "[invariants]") {
+  // Many compact clusters: a point whose bounds fail has few centres within reach.
+  const matrix<double> points = blobs<double>(20000, 4, 64, 0.3, 31);
+  km::options opts;
+  opts.k = 64;
+  opts.init = km::init_method::random;
+  const auto hamerly = km::kmeans<km::hamerly>(opts).fit(points);
+  const auto exponion = km::kmeans<km::exponion>(opts).fit(points);
+  REQUIRE(exponion.labels == hamerly.labels);
+  REQUIRE(exponion.iterations >= 5);
+  CHECK(exponion.distance_computations < hamerly.distance_computations / 2);
+}
+
+TEST_CASE("exponion past its rings' memory cap searches as hamerly does", "[invariants]") {
+  const matrix<double> points = blobs<double>(6000, 3, 2100, 0.2, 32);
+  km::options opts;
+  opts.k = 2100;
+  opts.init = km::init_method::first_k;
+  opts.max_iterations = 4;
+  const auto hamerly = km::kmeans<km::hamerly>(opts).fit(points);
+  const auto exponion = km::kmeans<km::exponion>(opts).fit(points);
+  REQUIRE(exponion.labels == hamerly.labels);
+  CHECK(exponion.distance_computations == hamerly.distance_computations);
+}

@@ -4,6 +4,7 @@
 
 #include "automatic.hpp"
 #include "elkan.hpp"
+#include "exponion.hpp"
 #include "hamerly.hpp"
 #include "kd_tree.hpp"
 #include "naive.hpp"
@@ -14,6 +15,7 @@ namespace km {
 
 /// Every exact strategy: naive, the reference, first; automatic, which picks among the others,
 /// last. Each returns naive's result bit for bit. CMake reads this list too (tests/).
-using exact_strategies = strategy_list<naive, vectorised, kd_tree, hamerly, elkan, automatic>;
+using exact_strategies =
+    strategy_list<naive, vectorised, kd_tree, hamerly, exponion, elkan, automatic>;
 
 }  // namespace km
