@@ -93,24 +93,24 @@ inline row real_data_row(const std::string& dir, const real_data_set& set) {
 
 /// The row that the DATA part of a benchmark name names (blobs of any n, d and k; the seed
 /// example; a real data set with any k), or none.
-inline std::optional<row> row_named(const std::string& data, const std::string& dir) {
+inline std::optional<row> row_named(const std::string& name, const std::string& data_dir) {
   long long n = 0, d = 0;
   int k = 0;
   char end = 0;
-  if (std::sscanf(data.c_str(), "blobs/n=%lld/d=%lld/k=%d%c", &n, &d, &k, &end) == 3 && n > 0 &&
+  if (std::sscanf(name.c_str(), "blobs/n=%lld/d=%lld/k=%d%c", &n, &d, &k, &end) == 3 && n > 0 &&
       d > 0 && k > 0) {
     row r = blobs_row(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(d), k);
-    if (r.name == data) return r;  // no sign, leading zero or space that sscanf let through
+    if (r.name == name) return r;  // no sign, leading zero or space that sscanf let through
   }
-  if (data == seed_example_row().name) return seed_example_row();
+  if (name == seed_example_row().name) return seed_example_row();
   for (const real_data_set& set : real_data_sets()) {
     const std::string prefix = std::string(set.name) + "/k=";
-    if (data.compare(0, prefix.size(), prefix) != 0) continue;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
     real_data_set chosen = set;
-    if (std::sscanf(data.c_str() + prefix.size(), "%d%c", &chosen.k, &end) != 1 || chosen.k <= 0)
+    if (std::sscanf(name.c_str() + prefix.size(), "%d%c", &chosen.k, &end) != 1 || chosen.k <= 0)
       continue;
-    row r = real_data_row(dir, chosen);
-    if (r.name == data) return r;
+    row r = real_data_row(data_dir, chosen);
+    if (r.name == name) return r;
   }
   return std::nullopt;
 }

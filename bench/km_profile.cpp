@@ -97,9 +97,10 @@ void print_line(const char* name, const profile::phase_totals& t, double fits, d
   const double idle_ms = 1e3 * idle / fits;
   const double capacity = threads * t.seconds;
   char per_call[32] = "";
-  if (t.calls > 0)
+  if (t.calls > 0) {
     std::snprintf(per_call, sizeof per_call, "%.3f",
                   1e3 * t.seconds / static_cast<double>(t.calls));
+  }
   char idle_share[32] = "";
   if (capacity > 0) std::snprintf(idle_share, sizeof idle_share, "%.0f%%", 100 * idle / capacity);
   std::printf("| %-16s | %7.1f | %9.3f | %6.1f%% | %9s | %9.1f | %9.3f | %5s |\n", name,
