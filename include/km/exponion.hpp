@@ -10,10 +10,11 @@
 
 namespace km {
 
-/// Wins over km::hamerly for many centres (k in the tens to hundreds) in low to moderate d: a
-/// point whose bounds fail costs the centres near its own instead of all k. Memory beside the
-/// data: two doubles per point, the previous k x d centres, k x k centre distances and the rings
-/// (at most 64 MiB; beyond k = 2,048 it searches as km::hamerly does).
+/// Meant for many centres in low to moderate d: a point whose bounds fail costs the centres near
+/// its own instead of all k. Not yet faster than km::hamerly on any data set measured
+/// (bench/README.md), and km::automatic does not choose it. Memory beside the data: two doubles
+/// per point, the previous k x d centres, k x k centre distances and the rings (at most 64 MiB;
+/// beyond k = 2,048 it searches as km::hamerly does).
 ///
 /// Exactness as for km::hamerly: bounds on exact distances are rounded outwards, the ball leaves
 /// out only centres the bounds prove canonically *strictly* farther than the point's current
