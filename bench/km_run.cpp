@@ -1,15 +1,15 @@
 // km's runner for the peer comparison (bench/README.md, "Runner protocol"):
 //
-//   km_run PROBLEM_DIR OUT_DIR [--variant STRATEGY[/float32]] [--repeat R]
+//   km_run PROBLEM_DIR OUT_DIR [--variant STRATEGY[/float32]] [--repeat R] [--threads T]
 //
 // STRATEGY is any of km::exact_strategies by name (default automatic).
 //
 // Fits km::kmeans<Strategy> from init.f64, tolerance 0 (stop after a pass that changes no label),
-// one thread, and at most max_iterations centre updates, as the peers count them: km counts
-// assignment passes, so it gets one more, whose labels belong to the final centres (the
-// peers' final assignment, scikit-learn's last E-step); times fit() alone, best of R. With /float32
-// the points and initial centres are cast to float before timing and the fit runs in float.
-// Every strategy returns the same result bit for bit; only the time differs.
+// on T threads (default one, as the protocol asks), and at most max_iterations centre updates, as
+// the peers count them: km counts assignment passes, so it gets one more, whose labels belong to
+// the final centres (the peers' final assignment, scikit-learn's last E-step); times fit() alone,
+// best of R. With /float32 the points and initial centres are cast to float before timing and the
+// fit runs in float. Every strategy returns the same result bit for bit; only the time differs.
 #include <algorithm>
 #include <exception>
 #include <string>
@@ -28,7 +28,7 @@ void run(const bench::problem& p, const Points& points, const Points& init,
   opts.k = p.k;
   opts.max_iterations = p.max_iterations + 1;
   opts.tolerance = 0.0;
-  opts.threads = 1;
+  opts.threads = args.threads;
   const km::kmeans<Strategy> model(opts);
   km::result<Scalar> r;
   out.seconds = bench::best_of(args.repeat, [&] { r = model.fit(points, init); });
@@ -55,7 +55,7 @@ void run_in(bool float32, const bench::problem& p, const bench::arguments& args,
 int main(int argc, char** argv) {
   const std::string strategies = km::strategy_names<km::exact_strategies>();
   const bench::arguments args = bench::parse_arguments(
-      argc, argv, "automatic", strategies + ", each optionally with /float32");
+      argc, argv, "automatic", strategies + ", each optionally with /float32", true);
   const std::string suffix = "/float32";
   std::string strategy = args.variant;
   const bool float32 =

@@ -43,6 +43,7 @@ struct arguments {
   std::string out_dir;
   std::string variant;
   int repeat = 1;
+  int threads = 1;
 };
 
 /// What result.json says. An empty optional is written as null.
@@ -69,13 +70,14 @@ struct outcome {
   std::exit(status);
 }
 
-/// RUNNER PROBLEM_DIR OUT_DIR [--variant NAME] [--repeat R]; `variants` is only for the usage text.
+/// RUNNER PROBLEM_DIR OUT_DIR [--variant NAME] [--repeat R] [--threads T]; `variants` is only for
+/// the usage text. --threads only where `takes_threads`: the peers' runners run on one thread.
 inline arguments parse_arguments(int argc, char** argv, const std::string& default_variant,
-                                 const std::string& variants) {
-  const std::string usage =
-      std::string("usage: ") + argv[0] +
-      " PROBLEM_DIR OUT_DIR [--variant NAME] [--repeat R]\n  variants: " + variants + " (default " +
-      default_variant + ")";
+                                 const std::string& variants, bool takes_threads = false) {
+  const std::string usage = std::string("usage: ") + argv[0] +
+                            " PROBLEM_DIR OUT_DIR [--variant NAME] [--repeat R]" +
+                            (takes_threads ? " [--threads T]" : "") + "\n  variants: " + variants +
+                            " (default " + default_variant + ")";
   arguments args;
   args.variant = default_variant;
   int positional = 0;
@@ -84,7 +86,7 @@ inline arguments parse_arguments(int argc, char** argv, const std::string& defau
     if (arg == "-h" || arg == "--help") {
       std::cout << usage << '\n';
       std::exit(0);
-    } else if (arg == "--variant" || arg == "--repeat") {
+    } else if (arg == "--variant" || arg == "--repeat" || (takes_threads && arg == "--threads")) {
       // NOLINTNEXTLINE(performance-inefficient-string-concatenation): once, fail() exits
       if (i + 1 == argc) fail(2, arg + " needs a value\n" + usage);
       const std::string value = argv[++i];
@@ -92,11 +94,12 @@ inline arguments parse_arguments(int argc, char** argv, const std::string& defau
         args.variant = value;
       } else {
         char* end = nullptr;
-        const long repeat = std::strtol(value.c_str(), &end, 10);
-        if (value.empty() || *end != '\0' || repeat < 1 || repeat > 1000000) {
-          fail(2, "--repeat wants a whole number >= 1, got '" + value + "'");
+        const long number = std::strtol(value.c_str(), &end, 10);
+        if (value.empty() || *end != '\0' || number < 1 || number > 1000000) {
+          // NOLINTNEXTLINE(performance-inefficient-string-concatenation): once, fail() exits
+          fail(2, arg + " wants a whole number >= 1, got '" + value + "'");
         }
-        args.repeat = static_cast<int>(repeat);
+        (arg == "--repeat" ? args.repeat : args.threads) = static_cast<int>(number);
       }
     } else if (!arg.empty() && arg[0] == '-') {
       // NOLINTNEXTLINE(performance-inefficient-string-concatenation): once, fail() exits
