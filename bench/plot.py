@@ -41,21 +41,23 @@ def held_fixed(rows: list[dict], axis: str) -> str:
     return ", ".join(fixed)
 
 
-def style(runner: str, colours: dict[str, str]) -> dict:
+def style(runner: str, research: bool, colours: dict[str, str]) -> dict:
     """One colour per strategy or library, float32 forms dashed in their float64 form's colour;
-    km (from C++ or Python) drawn with circles and solid weight, peers with squares."""
+    km (from C++ or Python) drawn with circles and solid weight, peer libraries with squares,
+    research codes with triangles."""
     base = runner.removesuffix("/float32")
     if base not in colours:
         colours[base] = f"C{len(colours) % 10}"
     km = runner.startswith(("km ", "km_python "))
     return {"color": colours[base], "linestyle": "--" if runner.endswith("/float32") else "-",
-            "marker": "o" if km else "s", "linewidth": 2.2 if km else 1.2}
+            "marker": "o" if km else "^" if research else "s", "linewidth": 2.2 if km else 1.2}
 
 
 def draw_panel(axes, rows: list[dict], axis: str, label: str, colours: dict[str, str]) -> None:
     sizes = set()
+    research = {row["runner"] for row in rows if row.get("research")}
     for runner, points in sweep_points(rows, axis).items():
-        look = style(runner, colours)
+        look = style(runner, runner in research, colours)
         xs = [x for x, _, _ in points]
         ys = [y for _, y, _ in points]
         sizes.update(xs)

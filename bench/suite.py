@@ -3,9 +3,9 @@
 
 Makes the problem directories (seeded Gaussian blobs, and the real data sets that are present),
 runs every runner found in the build tree on every problem (km's own, from C++ and from Python,
-and its peers'), checks each result against km's reference, prints a markdown table and writes
-into OUT: table.md, results.json, results.csv and, when matplotlib is there, plot.png
-(bench/plot.py).
+its peers', and the research codes of bench/anchors.py where scripts/bench built them), checks
+each result against km's reference, prints a markdown table and writes into OUT: table.md,
+results.json, results.csv and, when matplotlib is there, plot.png (bench/plot.py).
 
     bench/suite.py [--quick|--full] [--build DIR] [--data-dir DIR] [--out DIR] [--only NAME...]
 
@@ -34,6 +34,8 @@ try:
     import numpy as np
 except ImportError:
     sys.exit("suite.py needs numpy (Debian: python3-numpy); run it with /usr/bin/python3")
+
+import anchors  # noqa: E402  (needs numpy too)
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = 20240611  # every random choice of the suite flows from this
@@ -178,14 +180,18 @@ KM_PYTHON = "peers/km_python_run.py"  # km.KMeans, the Python package built from
 
 @dataclass(frozen=True)
 class Runner:
-    program: str  # path under <build>/bench
-    variant: str | None  # --variant; None for the runner's only form
+    program: str  # path under <build>/bench; a research code's under <build>/anchors/bin
+    variant: str | None  # --variant (a research code's --algo); None for the runner's only form
     # Wall time of one pass is about n k (pair_ns + term_ns d) nanoseconds: the most seen on a
     # shared 2-core AMD EPYC, from 1e6 x 8 down to 5e4 x 256. Only used to leave out runs that
     # would obviously blow the time budget.
     pair_ns: float
     term_ns: float
     runs_to_cap: bool = False  # no convergence test: always runs max_iterations passes
+    research: bool = False  # a research code, run by bench/anchors.py
+    # Problems it is not given, with the reason: it would not finish in reasonable time.
+    skips: tuple[str, ...] = ()
+    skip_reason: str = ""
 
     @property
     def is_km(self) -> bool:
@@ -195,6 +201,9 @@ class Runner:
     @property
     def is_km_cpp(self) -> bool:
         return self.program == "km_run"
+
+    def path(self, build: Path) -> Path:
+        return build / (anchors.BIN if self.research else "bench") / self.program
 
     @property
     def label(self) -> str:
@@ -226,21 +235,29 @@ RUNNERS = [
     Runner("peers/opencv_run", None, 28, 0.5),
     Runner("peers/armadillo_run", None, 9, 0.45),
     Runner("peers/dlib_run", None, 9, 0.72),
+    # The research codes (bench/anchors.py); their estimates are those of km's bounded strategies.
+    *(Runner("eakmeans", algo, 8, 0.12, research=True)
+      for algo in ("exp-ns", "syin-ns", "selk-ns", "yin-sn")),
+    *(Runner("fast-kmeans", algo, 8, 0.12, research=True) for algo in ("hamerly", "annulus")),
+    Runner("fast-kmeans", "heap", 8, 0.12, research=True, skips=("skin_nonskin",),
+           skip_reason="did not finish in minutes on its many duplicate points"),
+    Runner("fast-kmeans", "elkan", 10, 0.12, research=True),
+    Runner("ball-kmeans", "ball", 10, 0.2, research=True),
 ]
 
 
 def available_runners(build: Path) -> list[Runner]:
-    found = [r for r in RUNNERS if (build / "bench" / r.program).is_file()]
-    missing = sorted({r.program for r in RUNNERS} - {r.program for r in found})
+    found = [r for r in RUNNERS if r.path(build).is_file()]
+    missing = sorted({str(r.path(build)) for r in RUNNERS} - {str(r.path(build)) for r in found})
     if missing:
-        print(f"suite: not built in {build}/bench, left out: {', '.join(missing)}", file=sys.stderr)
+        print(f"suite: not built, left out: {', '.join(missing)}", file=sys.stderr)
     return found
 
 
 @dataclass
 class Outcome:
     """What one run of a runner on a problem gave."""
-    status: str  # "ran", "unsupported", "failed", "timeout" or "skipped (budget)"
+    status: str  # "ran", "unsupported", "failed", "timeout", "skipped (budget)" or "skipped"
     reason: str = ""
     result: dict | None = None  # result.json
     labels: np.ndarray | None = None
@@ -248,16 +265,29 @@ class Outcome:
 
 
 def run(runner: Runner, build: Path, problem_dir: Path, meta: dict, out_dir: Path,
-        mode: Mode, repeat: int) -> Outcome:
+        mode: Mode, repeat: int, threads: int = 1) -> Outcome:
+    """One runner on one problem. More than one thread only for km and the research codes."""
     if out_dir.exists():
         shutil.rmtree(out_dir)  # never read a previous run's files as this one's
     out_dir.mkdir(parents=True)
+    if meta["name"] in runner.skips:
+        return Outcome("skipped", runner.skip_reason)
+    if runner.research:
+        try:
+            anchors.fit(runner.path(build), runner.variant, problem_dir, meta, out_dir,
+                        repeat=repeat, threads=threads, timeout_s=mode.timeout_s)
+        except anchors.Refused as error:
+            return Outcome("failed", str(error))
+        except subprocess.TimeoutExpired:
+            return Outcome("timeout", f"killed after {mode.timeout_s:g} s")
+        return read_outputs(out_dir, meta)
     # Every runner is executable, sklearn_run.py too: its build copy names the Python that has
     # scikit-learn, which need not be the one running this suite.
-    command = [str(build / "bench" / runner.program), str(problem_dir), str(out_dir),
-               "--repeat", str(repeat)]
+    command = [str(runner.path(build)), str(problem_dir), str(out_dir), "--repeat", str(repeat)]
     if runner.variant:
         command += ["--variant", runner.variant]
+    if threads != 1:
+        command += ["--threads", str(threads)]  # km_run only
     # One thread, as the protocol asks; this also keeps BLAS and OpenMP inside a library to one.
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     try:
@@ -280,18 +310,22 @@ RESULT_FIELDS = ("library", "variant", "seconds", "iterations", "converged", "pr
 
 
 def read_outputs(out_dir: Path, meta: dict) -> Outcome:
+    """The run's files; a research code writes no centres.f64 but its inertia in result.json."""
     n, d, k = meta["n"], meta["d"], meta["k"]
     result = json.loads((out_dir / "result.json").read_text())
     missing = [key for key in RESULT_FIELDS if key not in result]
     if missing:
         raise ValueError(f"result.json lacks {', '.join(missing)}")
     labels = np.fromfile(out_dir / "labels.i32", dtype="<i4")
-    centres = np.fromfile(out_dir / "centres.f64", dtype="<f8")
-    if labels.size != n or centres.size != k * d:
-        raise ValueError(f"{labels.size} labels and {centres.size} centre values, "
-                         f"expected {n} and {k} x {d}")
+    if labels.size != n:
+        raise ValueError(f"{labels.size} labels, expected {n}")
     if labels.min() < 0 or labels.max() >= k:
         raise ValueError(f"labels outside [0, {k})")
+    if "inertia" in result and not (out_dir / "centres.f64").exists():
+        return Outcome("ran", result=result, labels=labels)
+    centres = np.fromfile(out_dir / "centres.f64", dtype="<f8")
+    if centres.size != k * d:
+        raise ValueError(f"{centres.size} centre values, expected {k} x {d}")
     return Outcome("ran", result=result, labels=labels, centres=centres.reshape(k, d))
 
 
@@ -347,23 +381,25 @@ def compare(problem: Problem, meta: dict, points: np.ndarray,
     for runner, outcome in outcomes.items():
         row = {"problem": problem.name, "sweep": problem.sweep, **{key: meta[key] for key in (
             "n", "d", "k", "max_iterations")}, "runner": runner.label, "program": runner.program,
-            "variant": runner.variant, "is_km": runner.is_km, "status": outcome.status,
-            "reason": outcome.reason}
+            "variant": runner.variant, "is_km": runner.is_km, "research": runner.research,
+            "status": outcome.status, "reason": outcome.reason}
         if outcome.status == "ran":
-            row.update(measure(runner, outcome, points, reference, ref, ref_inertia))
+            row.update(measure(runner, outcome, points, meta["k"], reference, ref, ref_inertia))
         rows.append(row)
     add_speed_ratios(rows)
     return rows, mismatches
 
 
-def measure(runner: Runner, outcome: Outcome, points: np.ndarray, reference: Runner | None,
-            ref: Outcome | None, ref_inertia: float | None) -> dict:
+def measure(runner: Runner, outcome: Outcome, points: np.ndarray, k: int,
+            reference: Runner | None, ref: Outcome | None, ref_inertia: float | None) -> dict:
     result = outcome.result
     iterations = result["iterations"]
     fields = {key: result[key] for key in ("library", "precision", "notes", "seconds",
                                             "iterations", "converged")}
     fields["seconds_per_iteration"] = result["seconds"] / iterations if iterations else None
-    fields["inertia"] = inertia(points, outcome.labels, outcome.centres)
+    fields["inertia"] = (result["inertia"] if outcome.centres is None
+                         else inertia(points, outcome.labels, outcome.centres))
+    fields["empty_clusters"] = k - len(np.unique(outcome.labels))
     if ref is None:
         fields["status"] = "ran (no km reference)"
         return fields
@@ -393,9 +429,9 @@ def add_speed_ratios(rows: list[dict]) -> None:
 # --- Output ---------------------------------------------------------------------------------
 
 CSV_FIELDS = ["problem", "sweep", "n", "d", "k", "max_iterations", "runner", "program", "variant",
-              "is_km", "library", "precision", "status", "reason", "labels_agreement", "inertia",
-              "inertia_rel_diff", "iterations", "converged", "seconds", "seconds_per_iteration",
-              "time_vs_fastest_peer", "notes"]
+              "is_km", "research", "library", "precision", "status", "reason", "labels_agreement",
+              "inertia", "inertia_rel_diff", "empty_clusters", "iterations", "converged", "seconds",
+              "seconds_per_iteration", "time_vs_fastest_peer", "notes"]
 
 
 def seconds_text(value: float | None) -> str:
@@ -427,22 +463,24 @@ def machine() -> str:
 
 
 def summary_table(problems: list[dict], rows: list[dict]) -> list[str]:
-    """Per problem: km's default (automatic, float64), km's fastest strategy in each precision
-    and the fastest peer, among agreeing runs. The speed-up is km's default against that peer,
-    whatever the peer's precision: km gets no credit for float32 or for picking by hand there.
-    "From Python": the time of the same fit through km.KMeans over km's default's."""
+    """Per problem: km's default (automatic, float64), km's fastest strategy in each precision,
+    the fastest peer library and the fastest research code, among agreeing runs. The speed-ups
+    are km's default against those, whatever their precision: km gets no credit for float32 or
+    for picking by hand there. "From Python": the time of the same fit through km.KMeans over
+    km's default's."""
     lines = ["| problem | n | d | k | passes | peers agreeing | km default (automatic) "
-             "| fastest km float64 | fastest km float32 | fastest peer | km default speed-up "
-             "| from Python |",
-             "|---|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|"]
+             "| fastest km float64 | fastest km float32 | fastest peer library | km default "
+             "speed-up | fastest research code | km default speed-up | from Python |",
+             "|---|---:|---:|---:|---:|---:|---|---|---|---|---:|---|---:|---:|"]
     for problem in problems:
         mine = [r for r in rows if r["problem"] == problem["name"]]
         reference = next((r for r in mine if r["status"] == "reference"), None)
         agreeing = [r for r in mine if r["status"] in ("reference", "agrees")]
-        km64, km32, peer = (fastest(r for r in agreeing if keep(r)) for keep in (
+        km64, km32, library, research = (fastest(r for r in agreeing if keep(r)) for keep in (
             lambda r: r["program"] == "km_run" and r["precision"] == "float64",
             lambda r: r["program"] == "km_run" and r["precision"] == "float32",
-            lambda r: not r["is_km"]))
+            lambda r: not r["is_km"] and not r["research"],
+            lambda r: r["research"]))
         default = next((r for r in agreeing if r["runner"] == "km automatic"), None)
         python = next((r for r in agreeing if r["program"] == KM_PYTHON
                        and r["variant"] == "automatic"), None)
@@ -450,13 +488,17 @@ def summary_table(problems: list[dict], rows: list[dict]) -> list[str]:
                        else "")
         peers_ran = [r for r in mine if not r["is_km"] and "seconds" in r]
         peers_agreeing = sum(r["status"] == "agrees" for r in peers_ran)
-        speed_up = f"{peer['seconds'] / default['seconds']:.2f}×" if default and peer else ""
         lines.append(f"| {problem['name']} | {problem['n']:,} | {problem['d']} | {problem['k']} | "
                      f"{passes_text(reference)} | {peers_agreeing} of {len(peers_ran)} | "
                      f"{seconds_text(default['seconds']) if default else '—'} | "
-                     f"{fastest_text(km64)} | {fastest_text(km32)} | {fastest_text(peer)} | "
-                     f"{speed_up} | {from_python} |")
+                     f"{fastest_text(km64)} | {fastest_text(km32)} | {fastest_text(library)} | "
+                     f"{speed_up_text(library, default)} | {fastest_text(research)} | "
+                     f"{speed_up_text(research, default)} | {from_python} |")
     return lines
+
+
+def speed_up_text(peer: dict | None, default: dict | None) -> str:
+    return f"{peer['seconds'] / default['seconds']:.2f}×" if default and peer else ""
 
 
 def fastest(rows) -> dict | None:
@@ -482,7 +524,9 @@ def why_text(row: dict, reference: dict | None) -> str:
     if row["status"] != "differs":
         return row["reason"]
     capped = reference is not None and not reference["converged"] and not row["converged"]
-    return "see runner notes" + ("; both stopped at the cap" if capped else "")
+    empty = row["empty_clusters"] - (reference["empty_clusters"] if reference else 0)
+    return ("see runner notes" + ("; both stopped at the cap" if capped else "")
+            + (f"; {empty} more cluster(s) empty than km's" if empty > 0 else ""))
 
 
 def problem_table(problem: dict, rows: list[dict]) -> list[str]:
@@ -508,12 +552,13 @@ def problem_table(problem: dict, rows: list[dict]) -> list[str]:
 
 
 def runner_notes(rows: list[dict]) -> list[str]:
-    """Each runner's notes once: where it cannot do exactly what the suite asks."""
-    notes = {}
+    """Each runner's notes once, runners with the same notes together: where it cannot do
+    exactly what the suite asks."""
+    notes: dict[str, list[str]] = {}
     for row in rows:
-        if row.get("notes"):
-            notes.setdefault(row["runner"], row["notes"])
-    return [f"- **{runner}**: {text}" for runner, text in notes.items()]
+        if row.get("notes") and row["runner"] not in notes.get(row["notes"], []):
+            notes.setdefault(row["notes"], []).append(row["runner"])
+    return [f"- **{', '.join(runners)}**: {text}" for text, runners in notes.items()]
 
 
 def markdown(report: dict) -> str:
@@ -523,13 +568,15 @@ def markdown(report: dict) -> str:
              f"centres and runs Lloyd's algorithm until no label changes or until the problem's "
              f"cap on passes (\"(cap)\": it stopped there). A run agrees with km when at least "
              f"{MIN_LABELS_AGREEMENT:.0%} of its labels are km's and its inertia (recomputed "
-             f"here in float64) is within {MAX_INERTIA_REL_DIFF:g} of km's, relative; only "
-             f"agreeing runs are compared for speed. \"vs fastest peer\": its seconds over "
-             f"those of the fastest agreeing peer (below 1: faster). km's reference (status "
-             f"\"reference\") is km naive in float64 where it ran, else another float64 "
-             f"strategy: by contract they all return the same bits, and so does km_python "
-             f"(km.KMeans, the Python package); \"from Python\": its time over km "
-             f"automatic's.", ""]
+             f"here in float64; a research code's own) is within {MAX_INERTIA_REL_DIFF:g} of "
+             f"km's, relative; only agreeing runs are compared for speed. \"vs fastest peer\": "
+             f"its seconds over those of the fastest agreeing peer, library or research code "
+             f"(below 1: faster). km's reference (status \"reference\") is km naive in float64 "
+             f"where it ran, else another float64 strategy: by contract they all return the same "
+             f"bits, and so does km_python (km.KMeans, the Python package); \"from Python\": its "
+             f"time over km automatic's. The research codes keep an empty cluster's centre where "
+             f"it was, km moves it to the farthest point: where a cluster empties, their results "
+             f"differ from km's.", ""]
     lines += summary_table(problems, rows) + [""]
     for problem in problems:
         lines += problem_table(problem, [r for r in rows if r["problem"] == problem["name"]])
