@@ -26,6 +26,9 @@ from pathlib import Path
 import numpy as np
 
 BIN = Path("anchors/bin")  # under the build tree
+# Ball k-means spreads only Eigen's matrix products over its threads, on blocks so small that two
+# threads made it many times slower: it always runs on one.
+ONE_THREAD = ("ball-kmeans",)
 
 
 class Refused(Exception):
@@ -49,6 +52,8 @@ def fit(program: Path, algo: str, problem_dir: Path, meta: dict, out_dir: Path, 
     out_dir/result.json and out_dir/labels.i32; returns the result. Raises Refused, or
     subprocess.TimeoutExpired once the runs together take longer than timeout_s."""
     n, d, k = meta["n"], meta["d"], meta["k"]
+    if program.name in ONE_THREAD:
+        threads = 1
     points = with_header(problem_dir / "points.f64", n, d, problem_dir / "points.anchors.f64")
     init = with_header(problem_dir / "init.f64", k, d, problem_dir / "init.anchors.f64")
     labels = out_dir / "labels.i32"
@@ -77,7 +82,7 @@ def fit(program: Path, algo: str, problem_dir: Path, meta: dict, out_dir: Path, 
         "iterations": iterations,
         # Stopping before the cap means a pass changed no label; at the cap it is not known.
         "converged": True if iterations < meta["max_iterations"] else None,
-        "precision": "float64", "inertia": best["inertia"],
+        "precision": "float64", "inertia": best["inertia"], "threads": threads,
         "notes": "a research code (bench/anchors.py): keeps an empty cluster's centre where it "
                  "was (km moves it to the farthest point); labels of its final centres, its own "
                  "inertia, no centres exported",
