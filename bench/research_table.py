@@ -55,17 +55,23 @@ def standardised(data_dir: Path, stem: str, k: int, title: str) -> Row | None:
     return Row(suite.Problem(f"{stem}_k{k}", k, load), title)
 
 
+def grid_blobs(n: int, d: int, k: int) -> Row:
+    """A blobs row of km_bench's grid: k blobs of spread 2 (drawn by suite.py's generator, not
+    km::make_blobs, so the points are not km_bench's own)."""
+    return Row(suite.blobs(n, d, k, 2.0, name=f"grid_blobs_n{n}_d{d}_k{k}"), "blobs")
+
+
 def table_rows(data_dir: Path) -> list[Row]:
-    """Issue 18's rows: the suite's target blobs and four real data sets at k = 100."""
+    """Issue 18's rows: blobs of km_bench's grid and four real data sets at k = 100."""
     rows = [
-        Row(suite.blobs(1_000_000, 8, 32, 4.0, seed=1), "blobs"),
+        grid_blobs(1_000_000, 8, 32),
         standardised(data_dir, "kddcup99_10pct_dedup", 100, "kddcup99 10% dedup"),
         standardised(data_dir, "shuttle", 100, "shuttle"),
-        Row(suite.blobs(50_000, 256, 256, 10.0), "blobs"),
-        Row(suite.blobs(100_000, 16, 64, 4.0), "blobs"),
+        grid_blobs(50_000, 256, 256),
+        grid_blobs(100_000, 16, 64),
         standardised(data_dir, "letter", 100, "letter"),
         standardised(data_dir, "mnist_test", 100, "mnist test"),
-        Row(suite.blobs(100_000, 2, 16, 0.5), "blobs"),
+        grid_blobs(100_000, 2, 16),
     ]
     return [row for row in rows if row is not None]
 
@@ -86,7 +92,7 @@ def kmeans_plus_plus(points: np.ndarray, k: int, rng: np.random.Generator) -> np
 def problem_dir(row: Row, root: Path) -> tuple[Path, dict]:
     """The row's problem directory (bench/README.md, "Problem files"), made on first use."""
     directory = root / row.problem.name
-    recipe = f"k-means++ seeded with {suite.SEED}; points of suite.py; real sets standardised"
+    recipe = f"k-means++ seeded with {suite.SEED}; blobs of spread 2; real sets standardised"
     meta_path = directory / "meta.json"
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text())
