@@ -10,6 +10,8 @@
 
 #include <Eigen/Core>
 
+#include <km/options.hpp>
+
 #include "bench_data.hpp"
 
 namespace km_bench {
@@ -26,6 +28,16 @@ struct row {
   std::string note;
   int threads = 1;  ///< options.threads
 };
+
+/// The options every fit of `spec` runs with: to convergence (tolerance 0) within its passes.
+inline km::options fit_options(const row& spec) {
+  km::options opts;
+  opts.k = spec.k;
+  opts.max_iterations = spec.passes;
+  opts.tolerance = 0;
+  opts.threads = spec.threads;
+  return opts;
+}
 
 /// Rows run to convergence (tolerance 0), as users run k-means, up to a cap on passes: lower on
 /// the costly rows, so that one fit stays within seconds.

@@ -118,12 +118,7 @@ int profile_row(const request& req, const std::string& full_name) {
   }
   const km::row_matrix<Scalar> initial =
       km_bench::initial_centres(points, spec.k, km_bench::centre_seed);
-  km::options opts;
-  opts.k = spec.k;
-  opts.max_iterations = spec.passes;
-  opts.tolerance = 0;
-  opts.threads = spec.threads;
-  const km::kmeans<Strategy> model(opts);
+  const km::kmeans<Strategy> model(km_bench::fit_options(spec));
 
   const double load_before = load_average();
   km::result<Scalar> r = model.fit(points, initial);  // warm-up

@@ -176,12 +176,7 @@ void fit_rows(benchmark::State& state, const row& spec, work kind, const char* s
   }
   const km::row_matrix<Scalar> initial =
       km_bench::initial_centres(points, spec.k, config().centre_seed);
-  km::options opts;
-  opts.k = spec.k;
-  opts.max_iterations = spec.passes;
-  opts.tolerance = 0;
-  opts.threads = spec.threads;
-  const km::kmeans<Strategy> model(opts);
+  const km::kmeans<Strategy> model(km_bench::fit_options(spec));
 
   std::uint64_t fits = 0, passes = 0, distances = 0;
   fit_summary summary;
