@@ -13,6 +13,7 @@
 #include <km/strategy.hpp>
 #include <km/vectorised.hpp>
 #include <km/version.hpp>
+#include <km/yinyang.hpp>
 
 #include <km/blobs.hpp>
 #include <km/kmeans.hpp>

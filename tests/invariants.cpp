@@ -182,17 +182,19 @@ TEST_CASE("distance counts show what each strategy pruned", "[invariants]") {
   CHECK(tree.distance_computations < naive.distance_computations / 4);
 }
 
-TEST_CASE("exponion searches near the own centre where hamerly scores all", "[invariants]") {
-  // Many compact clusters: a point whose bounds fail has few centres within reach.
+TEMPLATE_TEST_CASE("exponion and yinyang search few centres where hamerly scores all",
+                   "[invariants]", km::exponion, km::yinyang) {
+  // Many compact clusters: a point whose bounds fail has few centres, and few groups of them,
+  // within reach.
   const matrix<double> points = blobs<double>(20000, 4, 64, 0.3, 31);
   km::options opts;
   opts.k = 64;
   opts.init = km::init_method::random;
   const auto hamerly = km::kmeans<km::hamerly>(opts).fit(points);
-  const auto exponion = km::kmeans<km::exponion>(opts).fit(points);
-  REQUIRE(exponion.labels == hamerly.labels);
-  REQUIRE(exponion.iterations >= 5);
-  CHECK(exponion.distance_computations < hamerly.distance_computations / 2);
+  const auto searched = km::kmeans<TestType>(opts).fit(points);
+  REQUIRE(searched.labels == hamerly.labels);
+  REQUIRE(searched.iterations >= 5);
+  CHECK(searched.distance_computations < hamerly.distance_computations / 2);
 }
 
 TEST_CASE("exponion past its rings' memory cap searches as hamerly does", "[invariants]") {

@@ -10,12 +10,13 @@
 #include "naive.hpp"
 #include "strategy.hpp"
 #include "vectorised.hpp"
+#include "yinyang.hpp"
 
 namespace km {
 
 /// Every exact strategy: naive, the reference, first; automatic, which picks among the others,
 /// last. Each returns naive's result bit for bit. CMake reads this list too (tests/).
 using exact_strategies =
-    strategy_list<naive, vectorised, kd_tree, hamerly, exponion, elkan, automatic>;
+    strategy_list<naive, vectorised, kd_tree, hamerly, exponion, yinyang, elkan, automatic>;
 
 }  // namespace km

@@ -55,6 +55,13 @@ class distance_bounds {
     const double square = (sum - margin) * (1 - 2 * eps);
     return square > 0 ? std::sqrt(square) * (1 - 4 * eps) : 0.0;
   }
+  /// The same for arrays of doubles, element by element: one vector square root for them all.
+  template <typename Array>
+  static Array lower_from_score(const Array& norm, const Array& score, const Array& margin) {
+    const Array sum = (norm + score) * (1 - 2 * eps);
+    const Array square = (sum - margin) * (1 - 2 * eps);
+    return (square > 0).select(square.sqrt() * (1 - 4 * eps), 0.0);  // NaN roots unselected
+  }
 
   /// Upper bounds on how far each centre moved from `before` to `after`.
   void moves(const row_matrix<Scalar>& before, const row_matrix<Scalar>& after,

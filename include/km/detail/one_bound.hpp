@@ -1,9 +1,9 @@
 // The pass of the strategies that keep two bounds per point (km::hamerly, km::exponion): an upper
 // bound on the distance to the point's centre and one lower bound on the distance to every other
 // centre. As long as the bounds, moved by how far the centres moved, keep the two apart, the
-// point's label cannot have changed and no distance is computed. The two differ in where a point
-// whose bounds fail looks for its nearest centre: among all k (hamerly), or among the centres in
-// a ball around its own (exponion).
+// point's label cannot have changed and no distance is computed. They differ in where a point
+// whose bounds fail looks for its nearest centre: among all k (hamerly), among the centres in a
+// ball around its own (exponion), or in the groups of centres its group bounds leave (yinyang).
 #pragma once
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include <Eigen/Core>
 
 #include "bounds.hpp"
+#include "centre_groups.hpp"
 #include "distance.hpp"
 #include "parallel.hpp"
 #include "points.hpp"
@@ -26,6 +27,7 @@ namespace km::detail {
 enum class bound_search {
   all_centres,  ///< every centre, through a screen a tile of points at a time
   ball,         ///< the centres near its own, in rings of nearness (centre_rings)
+  groups,       ///< the groups of centres its group bounds do not rule out (centre_groups)
 };
 
 /// Each centre's other centres in rings of growing distance from it: ring 0 holds the nearest,
@@ -142,6 +144,10 @@ class one_bound_assigner {
     int size = 0;
     tile_scores<Scalar> scores;
     std::vector<int> candidates;
+    // bound_search::groups: the scores of the groups in reach (or all k canonical distances),
+    // and which groups those are.
+    std::vector<Scalar> distances;
+    std::vector<int> reach;
   };
 
  public:
@@ -166,6 +172,9 @@ class one_bound_assigner {
 
   Eigen::Index operator()(const row_matrix<Scalar>& centres, Eigen::VectorXi& labels) {
     const bool first = previous_.rows() == 0;
+    if constexpr (Search == bound_search::groups) {
+      if (first) groups_.form(centres, points_.rows());
+    }
     if (!first) measure_centres(centres);
     const Eigen::Index changed = ladder_.pass(coarse_, screen_, centres, [&](const auto* screen) {
       return pass(screen, centres, labels, first);
@@ -191,6 +200,13 @@ class one_bound_assigner {
     ladder_.canonical().resize(slots);
     if (queues_.size() < static_cast<std::size_t>(slots))
       queues_.resize(static_cast<std::size_t>(slots));
+    if constexpr (Search == bound_search::groups) {
+      for (queue& scratch : queues_) {
+        const Eigen::Index every_group = Eigen::Index{groups_.count()} * groups_.widest();
+        scratch.distances.resize(
+            static_cast<std::size_t>(std::max<Eigen::Index>(every_group, centres.rows())));
+      }
+    }
     return sum_over_chunks(team_, work, [&](Eigen::Index begin, Eigen::Index end, int slot) {
       Eigen::Index count = 0;
       queue& waiting = queues_[static_cast<std::size_t>(slot)];
@@ -215,7 +231,9 @@ class one_bound_assigner {
             assign(i);
           continue;
         }
-        const int failures = moved_bounds_fail(start, stop, labels, failed);
+        int failures = moved_bounds_fail(start, stop, labels, failed);
+        if constexpr (Search == bound_search::groups)
+          failures = unproven_by_groups(failed, failures, waiting);
         for (int f = 0; f < failures; ++f) {
           const Eigen::Index i = failed[f];
           const Scalar own_distance = tightened(i, centres, labels, slot);
@@ -223,8 +241,11 @@ class one_bound_assigner {
                      nearest_gap_[static_cast<std::size_t>(labels[i])],
                      upper_[static_cast<std::size_t>(i)]))
             continue;
-          if constexpr (Search == bound_search::ball) {
-            const int changed = search_ball(i, own_distance, labels, slot);
+          if constexpr (Search != bound_search::all_centres) {
+            const int changed =
+                Search == bound_search::ball
+                    ? search_ball(i, own_distance, labels, slot)
+                    : search_groups(i, own_distance, centres, labels, waiting, slot);
             if (changed >= 0) {
               count += changed;
               continue;
@@ -263,6 +284,7 @@ class one_bound_assigner {
       bounds_.gaps(centres, nearest_gap_, nullptr, team_, gap_scratch_);
     } else {
       bounds_.gaps(centres, nearest_gap_, nullptr, team_, gap_scratch_);
+      if constexpr (Search == bound_search::groups) groups_.moved(moved_, centres);
     }
   }
 
@@ -365,6 +387,166 @@ class one_bound_assigner {
     return 1;
   }
 
+  /// Yinyang's group filter before any distance: of the points `failed`, keeps those with a
+  /// group in reach of their upper bound as it stands, and returns how many; for the others,
+  /// whose label is proven, the smallest group bound becomes their lower bound.
+  int unproven_by_groups(Eigen::Index* failed, int failures, queue& scratch) {
+    scratch.reach.resize(static_cast<std::size_t>(groups_.count()));
+    int kept = 0;
+    for (int f = 0; f < failures; ++f) {
+      const Eigen::Index i = failed[f];
+      const std::size_t s = static_cast<std::size_t>(i);
+      double smallest = 0;
+      if (groups_.in_reach(i, bounds_.nearer_threshold(upper_[s]), scratch.reach.data(),
+                           smallest) == 0) {
+        lower_[s] = smallest;
+        continue;
+      }
+      failed[kept++] = i;
+    }
+    return kept;
+  }
+
+  /// Yinyang's search (Ding et al. 2015) for a point whose bounds failed: only the groups whose
+  /// bound does not prove them farther are scored, in the expanded form, and the canonical
+  /// comparison (ties to the lower index) decides among the centres within the form's margin
+  /// of the best score and the point's own centre. Every centre left out is provably
+  /// canonically farther than the one chosen. Resets the point's bounds and returns whether the
+  /// label changed; or returns -1, changing nothing, when most groups are in reach (scoring all
+  /// k through the tile screen then costs less) or the norms are out of the form's range.
+  int search_groups(Eigen::Index i, Scalar own_distance, const row_matrix<Scalar>& centres,
+                    Eigen::VectorXi& labels, queue& scratch, int slot) {
+    using groups = centre_groups<Scalar>;
+    const std::size_t s = static_cast<std::size_t>(i);
+    const int own = labels[i];
+    const double own_upper = upper_[s];
+    const int count = groups_.count();
+    scratch.reach.resize(static_cast<std::size_t>(count));
+    double smallest = 0;
+    const int within =
+        groups_.in_reach(i, bounds_.nearer_threshold(own_upper), scratch.reach.data(), smallest);
+    if (2 * within > count) return -1;
+    const Scalar* point = points_.row(i).data();
+    const Scalar point_norm = points_.row(i).squaredNorm();
+    if (!groups_.scorable(point_norm)) return -1;
+    const double norm = static_cast<double>(point_norm);
+    const double margin = static_cast<double>(groups_.margin(point_norm));
+    const int widest = groups_.widest();
+    Scalar* scores = scratch.distances.data();
+    Scalar best_score = std::numeric_limits<Scalar>::infinity();
+    for (int r = 0; r < within; ++r) {
+      const int g = scratch.reach[static_cast<std::size_t>(r)];
+      Scalar* group_scores = scores + static_cast<std::ptrdiff_t>(r) * widest;
+      groups_.scores(g, point, group_scores);
+      for (int m = 0; m < groups_.size(g); ++m)
+        best_score = std::min(best_score, group_scores[m]);
+    }
+    // The canonical comparison among the own centre and the centres scored near the best.
+    const Scalar near = static_cast<Scalar>(static_cast<double>(best_score) + 2 * margin);
+    int best = own;
+    Scalar best_distance = own_distance;
+    std::uint64_t canonical = 0;
+    for (int r = 0; r < within; ++r) {
+      const int g = scratch.reach[static_cast<std::size_t>(r)];
+      const Scalar* group_scores = scores + static_cast<std::ptrdiff_t>(r) * widest;
+      for (int m = 0; m < groups_.size(g); ++m) {
+        const int c = groups_.member(g, m);
+        if (group_scores[m] > near || c == own) continue;
+        ++canonical;
+        const Scalar distance = squared_distance(point, centres.row(c).data(), points_.cols());
+        if (distance < best_distance || (distance == best_distance && c < best)) {
+          best = c;
+          best_distance = distance;
+        }
+      }
+    }
+    distances_[slot] += static_cast<std::uint64_t>(within * widest) + canonical;
+    // A scored group's bound leaves out the new label; a group not scored keeps its bound, and
+    // the old label's group, when not scored, now holds the old label as another centre.
+    float* lower = groups_.bounds_of(i);
+    const int own_group = groups_.group_of(own);
+    bool own_group_scored = false;
+    for (int r = 0; r < within; ++r) {
+      const int g = scratch.reach[static_cast<std::size_t>(r)];
+      const Scalar* group_scores = scores + static_cast<std::ptrdiff_t>(r) * widest;
+      Scalar nearest = std::numeric_limits<Scalar>::infinity();
+      for (int m = 0; m < groups_.size(g); ++m) {
+        if (groups_.member(g, m) != best) nearest = std::min(nearest, group_scores[m]);
+      }
+      lower[g] = groups::rounded_down(
+          bounds_.lower_from_score(norm, static_cast<double>(nearest), margin));
+      own_group_scored |= g == own_group;
+    }
+    if (best != own && !own_group_scored) {
+      lower[own_group] =
+          std::min(lower[own_group], groups::rounded_down(bounds_.lower(own_distance)));
+    }
+    upper_[s] = best == own ? own_upper : bounds_.upper(best_distance);
+    lower_[s] = static_cast<double>(*std::min_element(lower, lower + count));
+    if (best == own) return 0;
+    labels[i] = best;
+    return 1;
+  }
+
+  /// bound_search::groups: the group bounds of a screened tile's points from their scores: each
+  /// group's smallest score across the tile's lanes at once, and one square root per group for
+  /// the whole tile; a point's nearest centre (`nearest`) is left out of its group's bound.
+  template <typename Screen>
+  void set_group_bounds(const typename Screen::tile& scored, const queue& waiting,
+                        const int* nearest, const double* norms, const double* margins) {
+    constexpr int lanes = Screen::lanes;
+    using lane = typename Screen::lane_type;
+    using doubles = Eigen::Array<double, lanes, 1>;
+    const doubles point_norms = Eigen::Map<const doubles>(norms);
+    const doubles point_margins = Eigen::Map<const doubles>(margins);
+    float* lower[lanes];
+    int nearest_group[lanes];
+    for (int p = 0; p < waiting.size; ++p) {
+      lower[p] = groups_.reset(waiting.points[p]);
+      nearest_group[p] = groups_.group_of(nearest[p]);
+    }
+    for (int g = 0; g < groups_.count(); ++g) {
+      lane smallest[lanes];
+      std::fill_n(smallest, lanes, std::numeric_limits<lane>::infinity());
+      for (int m = 0; m < groups_.size(g); ++m) {
+        const lane* score = scored.scores + static_cast<std::size_t>(groups_.member(g, m)) * lanes;
+        for (int p = 0; p < lanes; ++p)
+          smallest[p] = std::min(smallest[p], score[p]);
+      }
+      doubles score;
+      for (int p = 0; p < lanes; ++p)
+        score[p] = static_cast<double>(smallest[p]);
+      for (int p = 0; p < waiting.size; ++p) {
+        if (nearest_group[p] != g) continue;
+        score[p] = std::numeric_limits<double>::infinity();
+        for (int m = 0; m < groups_.size(g); ++m) {
+          const int c = groups_.member(g, m);
+          if (c != nearest[p]) score[p] = std::min(score[p], static_cast<double>(scored.at(c, p)));
+        }
+      }
+      const doubles bound =
+          distance_bounds<Scalar>::lower_from_score(point_norms, score, point_margins);
+      for (int p = 0; p < waiting.size; ++p)
+        lower[p][g] = centre_groups<Scalar>::rounded_down(bound[p]);
+    }
+  }
+
+  /// bound_search::groups: point i's group bounds from every centre's score (`score_of`, the
+  /// smaller the nearer) through `lower_of`, a lower bound on the distance from a score, leaving
+  /// out its nearest centre `best`.
+  template <typename ScoreOf, typename LowerOf>
+  void set_group_bounds(Eigen::Index i, int best, ScoreOf score_of, LowerOf lower_of) {
+    float* lower = groups_.reset(i);
+    for (int g = 0; g < groups_.count(); ++g) {
+      auto nearest = std::numeric_limits<decltype(score_of(0))>::infinity();
+      for (int m = 0; m < groups_.size(g); ++m) {
+        const int c = groups_.member(g, m);
+        if (c != best) nearest = std::min(nearest, score_of(c));
+      }
+      lower[g] = centre_groups<Scalar>::rounded_down(lower_of(nearest));
+    }
+  }
+
   /// How many of each centre's nearest others the rings keep coordinates of: a ball reaching
   /// past a third of the centres is scored faster against all of them through the screen.
   /// At most max_ring_bytes of coordinates in all.
@@ -398,6 +580,8 @@ class one_bound_assigner {
     const auto centre_row = [&centres](int c) { return centres.row(c).data(); };
     std::uint64_t canonical = 0;
     Eigen::Index changed = 0;
+    int nearest[Screen::lanes];
+    double norms[Screen::lanes], margins[Screen::lanes];
     for (int p = 0; p < waiting.size; ++p) {
       const Eigen::Index i = waiting.points[p];
       const Scalar point_norm = points_.row(i).squaredNorm();  // only where bounds failed
@@ -405,6 +589,11 @@ class one_bound_assigner {
                                       waiting.candidates.data(), canonical);
       const double norm = static_cast<double>(point_norm);
       const double margin = static_cast<double>(screen.margin(point_norm));
+      if constexpr (Search == bound_search::groups) {
+        nearest[p] = best;
+        norms[p] = norm;
+        margins[p] = margin;
+      }
       const std::size_t s = static_cast<std::size_t>(i);
       upper_[s] = bounds_.upper_from_score(norm, static_cast<double>(scored.at(best, p)), margin);
       lower_[s] = k > 1 ? bounds_.lower_from_score(
@@ -414,6 +603,14 @@ class one_bound_assigner {
         labels[i] = best;
         ++changed;
       }
+    }
+    if constexpr (Search == bound_search::groups) {
+      for (int p = waiting.size; p < Screen::lanes; ++p) {  // the repeated point of a short tile
+        nearest[p] = nearest[waiting.size - 1];
+        norms[p] = norms[waiting.size - 1];
+        margins[p] = margins[waiting.size - 1];
+      }
+      set_group_bounds<Screen>(scored, waiting, nearest, norms, margins);
     }
     distances_[slot] +=
         static_cast<std::uint64_t>(waiting.size) * static_cast<std::uint64_t>(k) + canonical;
@@ -426,7 +623,20 @@ class one_bound_assigner {
   int assign_fully(Eigen::Index i, const row_matrix<Scalar>& centres, Eigen::VectorXi& labels,
                    int slot) {
     const int k = static_cast<int>(centres.rows());
-    const auto nearest = nearest_of_all(points_.row(i).data(), centres);
+    const Scalar* point = points_.row(i).data();
+    const auto nearest = [&] {
+      if constexpr (Search == bound_search::groups) {
+        Scalar* distances = queues_[static_cast<std::size_t>(slot)].distances.data();
+        const auto found = nearest_of_all(
+            point, centres, [distances](int c, Scalar distance) { distances[c] = distance; });
+        set_group_bounds(
+            i, found.index, [distances](int c) { return distances[c]; },
+            [this](Scalar distance) { return bounds_.lower(distance); });
+        return found;
+      } else {
+        return nearest_of_all(point, centres);
+      }
+    }();
     distances_[slot] += static_cast<std::uint64_t>(k);
     const std::size_t s = static_cast<std::size_t>(i);
     upper_[s] = bounds_.upper(nearest.distance);
@@ -454,6 +664,7 @@ class one_bound_assigner {
   std::vector<double> gap_scratch_;  // gaps() per thread slot
   Eigen::MatrixXd gaps_;             // bound_search::ball: <= every centre-to-centre distance
   centre_rings<Scalar> rings_;       // bound_search::ball, when ringed_
+  centre_groups<Scalar> groups_;     // bound_search::groups
   bool ringed_ = false;
   double largest_move_ = 0, second_move_ = 0;
   int largest_mover_ = -1;
