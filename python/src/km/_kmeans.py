@@ -49,8 +49,9 @@ class KMeans(_Clustering):
         the seed from itself.
     algorithm : str, default='auto'
         How each assignment pass finds the nearest centres: one of ``km.strategies``
-        ('naive', 'vectorised', 'kd_tree', 'hamerly', 'exponion', 'elkan', 'automatic'), or
-        'auto' or 'lloyd' for 'automatic'. Only the speed differs, never the result.
+        ('naive', 'vectorised', 'kd_tree', 'hamerly', 'exponion', 'yinyang', 'elkan',
+        'automatic'), or 'auto' or 'lloyd' for 'automatic'. Only the speed differs, never the
+        result.
     n_threads : int or None, default=None
         Threads for the fit, predict and transform; None: all hardware threads. Results never
         depend on it.
