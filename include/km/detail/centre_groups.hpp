@@ -34,7 +34,8 @@ class centre_groups {
             std::uint64_t max_bytes = max_bound_bytes) {
     const Eigen::Index k = centres.rows();
     blocks_per_group_ = 1;
-    while (bound_bytes(n, k, blocks_per_group_) > max_bytes && blocks_per_group_ * block < k)
+    while (bound_bytes(n, k, blocks_per_group_) > max_bytes &&
+           Eigen::Index{blocks_per_group_} * block < k)
       blocks_per_group_ *= 2;
     const int size = blocks_per_group_ * block;
     members_.resize(static_cast<std::size_t>(k));
@@ -56,7 +57,9 @@ class centre_groups {
   int count() const noexcept { return count_; }
   int group_of(int centre) const { return group_of_[static_cast<std::size_t>(centre)]; }
   int size(int g) const { return starts_[g + 1] - starts_[g]; }
-  int member(int g, int m) const { return members_[static_cast<std::size_t>(starts_[g] + m)]; }
+  int member(int g, int m) const {
+    return members_[static_cast<std::size_t>(starts_[g]) + static_cast<std::size_t>(m)];
+  }
 
   /// A new pass's centres: how far each group's members moved at most since the last, added to
   /// the drift since pass 0 (rounded up), and their coordinates in blocks for the searches.
@@ -97,7 +100,7 @@ class centre_groups {
     float least = std::numeric_limits<float>::infinity();
     for (std::size_t g = 0; g < t; ++g) {
       reach[count] = static_cast<int>(g);
-      count += !(static_cast<double>(lower[g]) > threshold);
+      count += static_cast<double>(lower[g]) > threshold ? 0 : 1;
       least = std::min(least, lower[g]);
     }
     smallest = static_cast<double>(least);
@@ -129,7 +132,7 @@ class centre_groups {
     using lanes = Eigen::Array<Scalar, block, 1>;
     const Eigen::Index d = d_;
     for (int m = 0; m < size(g); m += block) {
-      const std::size_t first = static_cast<std::size_t>(starts_[g] + m);
+      const std::size_t first = static_cast<std::size_t>(starts_[g]) + static_cast<std::size_t>(m);
       const Scalar* coordinates = coordinates_.data() + first * static_cast<std::size_t>(d);
       lanes partial[chains];
       partial[0] = Eigen::Map<const lanes>(norms_.data() + first);
@@ -142,9 +145,10 @@ class centre_groups {
                         Eigen::Map<const lanes>(coordinates + (j + h) * block);
         }
       }
-      for (; j < d; ++j)
+      for (; j < d; ++j) {
         partial[0] +=
             lanes::Constant(-2 * point[j]) * Eigen::Map<const lanes>(coordinates + j * block);
+      }
       Eigen::Map<lanes>(out + m) = (partial[0] + partial[1]) + (partial[2] + partial[3]);
     }
   }
@@ -210,15 +214,15 @@ class centre_groups {
   void copy_coordinates(const row_matrix<Scalar>& centres) {
     d_ = centres.cols();
     // Every group starts at a multiple of widest(): only the last may be short.
-    coordinates_.assign(static_cast<std::size_t>(count_ * widest() * d_), Scalar{0});
+    coordinates_.assign(static_cast<std::size_t>(Eigen::Index{count_} * widest() * d_), Scalar{0});
     // Lanes past a group's last member score +inf: never the best, never near it.
-    norms_.assign(static_cast<std::size_t>(count_ * widest()),
+    norms_.assign(static_cast<std::size_t>(count_) * static_cast<std::size_t>(widest()),
                   std::numeric_limits<Scalar>::infinity());
     Scalar largest_norm = 0;
     for (int g = 0; g < count_; ++g) {
       for (int m = 0; m < size(g); ++m) {
         const Scalar norm = centres.row(member(g, m)).squaredNorm();
-        norms_[static_cast<std::size_t>(starts_[g] + m)] = norm;
+        norms_[static_cast<std::size_t>(starts_[g]) + static_cast<std::size_t>(m)] = norm;
         largest_norm = std::max(largest_norm, norm);
       }
     }
@@ -228,7 +232,7 @@ class centre_groups {
     for (int g = 0; g < count_; ++g) {
       for (int m = 0; m < size(g); ++m) {
         Scalar* out = coordinates_.data() + static_cast<std::size_t>(starts_[g] * d_) +
-                      static_cast<std::size_t>((m / block) * block * d_ + m % block);
+                      static_cast<std::size_t>(Eigen::Index{m / block} * block * d_ + m % block);
         for (Eigen::Index j = 0; j < d_; ++j)
           out[j * block] = centres(member(g, m), j);
       }
