@@ -45,7 +45,7 @@ class centre_groups {
     count_ = static_cast<int>(starts_.size()) - 1;
     group_of_.resize(static_cast<std::size_t>(k));
     for (int g = 0; g < count_; ++g) {
-      for (int m = starts_[g]; m < starts_[g + 1]; ++m)
+      for (int m = start(g); m < start(g + 1); ++m)
         group_of_[static_cast<std::size_t>(members_[static_cast<std::size_t>(m)])] = g;
     }
     lower_.assign(static_cast<std::size_t>(n) * static_cast<std::size_t>(count_), 0.0F);
@@ -56,9 +56,9 @@ class centre_groups {
 
   int count() const noexcept { return count_; }
   int group_of(int centre) const { return group_of_[static_cast<std::size_t>(centre)]; }
-  int size(int g) const { return starts_[g + 1] - starts_[g]; }
+  int size(int g) const { return start(g + 1) - start(g); }
   int member(int g, int m) const {
-    return members_[static_cast<std::size_t>(starts_[g]) + static_cast<std::size_t>(m)];
+    return members_[static_cast<std::size_t>(start(g)) + static_cast<std::size_t>(m)];
   }
 
   /// A new pass's centres: how far each group's members moved at most since the last, added to
@@ -132,7 +132,7 @@ class centre_groups {
     using lanes = Eigen::Array<Scalar, block, 1>;
     const Eigen::Index d = d_;
     for (int m = 0; m < size(g); m += block) {
-      const std::size_t first = static_cast<std::size_t>(starts_[g]) + static_cast<std::size_t>(m);
+      const std::size_t first = static_cast<std::size_t>(start(g)) + static_cast<std::size_t>(m);
       const Scalar* coordinates = coordinates_.data() + first * static_cast<std::size_t>(d);
       lanes partial[chains];
       partial[0] = Eigen::Map<const lanes>(norms_.data() + first);
@@ -166,6 +166,8 @@ class centre_groups {
   }
 
  private:
+  int start(int g) const { return starts_[static_cast<std::size_t>(g)]; }
+
   static constexpr double eps = std::numeric_limits<double>::epsilon();
   static constexpr int chains = 4;
 
@@ -222,7 +224,7 @@ class centre_groups {
     for (int g = 0; g < count_; ++g) {
       for (int m = 0; m < size(g); ++m) {
         const Scalar norm = centres.row(member(g, m)).squaredNorm();
-        norms_[static_cast<std::size_t>(starts_[g]) + static_cast<std::size_t>(m)] = norm;
+        norms_[static_cast<std::size_t>(start(g)) + static_cast<std::size_t>(m)] = norm;
         largest_norm = std::max(largest_norm, norm);
       }
     }
@@ -231,7 +233,7 @@ class centre_groups {
     scorable_ = fits_expanded<Scalar>(largest_norm) && margin_.finite();
     for (int g = 0; g < count_; ++g) {
       for (int m = 0; m < size(g); ++m) {
-        Scalar* out = coordinates_.data() + static_cast<std::size_t>(starts_[g] * d_) +
+        Scalar* out = coordinates_.data() + static_cast<std::size_t>(start(g) * d_) +
                       static_cast<std::size_t>(Eigen::Index{m / block} * block * d_ + m % block);
         for (Eigen::Index j = 0; j < d_; ++j)
           out[j * block] = centres(member(g, m), j);
@@ -240,7 +242,7 @@ class centre_groups {
   }
 
   std::vector<int> members_;   // the centres, group by group
-  std::vector<int> starts_;    // group g's members are [starts_[g], starts_[g + 1])
+  std::vector<int> starts_;    // group g's members are [start(g), start(g + 1))
   std::vector<int> group_of_;  // per centre
   int count_ = 0, blocks_per_group_ = 1, pass_ = 0;
   Eigen::Index d_ = 0;
