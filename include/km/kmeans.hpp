@@ -37,9 +37,9 @@ namespace km {
 ///
 /// @tparam Strategy  km::automatic (the default) or any of km::exact_strategies (strategies.hpp):
 ///   km::naive, km::vectorised, km::kd_tree, km::hamerly, km::exponion, km::yinyang, km::elkan.
-///   The choice changes the speed, never the result. A strategy of your own must provide a `name`, a
-///   `summary` and a member template `assigner<Scalar>` with a constructor from the points and
-///   the thread team, `operator()(centres, labels)` (one assignment pass, exact) and
+///   The choice changes the speed, never the result. A strategy of your own must provide a
+///   `name`, a `summary` and a member template `assigner<Scalar>` with a constructor from the
+///   points and the thread team, `operator()(centres, labels)` (one assignment pass, exact) and
 ///   `distance_computations()`; strategy.hpp gives the contract in full, and naive.hpp is the
 ///   smallest complete example.
 template <typename Strategy = automatic>
